@@ -1,0 +1,1 @@
+"""Reference environments, registered on import of `gymforge.envs`."""

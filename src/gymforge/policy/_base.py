@@ -1,0 +1,44 @@
+"""The `Policy` protocol: anything that turns a conversation into the next assistant message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from gymforge.types import Message, Sampling, ToolSpec
+
+__all__ = ["Policy", "ReferenceSource"]
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Produces the next assistant message.
+
+    ``act`` gets the whole conversation so far (system prompt first), the tools the
+    model may call now, a seed and sampling parameters, and returns one assistant
+    `Message`. Backends that know token ids, logprobs and usage put them on
+    ``message.generation``. A backend failure raises `gymforge.errors.PolicyError`
+    (after the backend's own retries), which the rollout engine records.
+    """
+
+    name: str
+    """Short description for logs and trajectories (e.g. "local:SmolLM2-135M")."""
+
+    async def act(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec],
+        *,
+        seed: int,
+        sampling: Sampling,
+    ) -> Message:
+        """Return the next assistant message."""
+        ...
+
+
+class ReferenceSource(Protocol):
+    """Where the oracle policy gets actions from: an env's reference solution."""
+
+    async def reference_action(self) -> Message:
+        """The reference solution's next action from the current state."""
+        ...

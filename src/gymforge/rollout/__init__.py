@@ -1,0 +1,1 @@
+"""The rollout engine: tasks x samples -> env <-> policy -> graders -> trajectories."""

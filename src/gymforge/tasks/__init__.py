@@ -1,0 +1,5 @@
+"""Task families: seeded generators of tasks, and task files (JSONL)."""
+
+from gymforge.tasks._base import TaskFamily
+
+__all__ = ["TaskFamily"]
