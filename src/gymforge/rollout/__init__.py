@@ -1,1 +1,70 @@
-"""The rollout engine: tasks x samples -> env <-> policy -> graders -> trajectories."""
+"""The rollout engine: tasks x samples -> env <-> policy -> graders -> trajectories.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from gymforge.rollout import RunConfig, read_trajectories, run
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "arith.jsonl"
+    >>> result = run(RunConfig(env_id="gymforge/Arithmetic-v0", policy="oracle",
+    ...                        num_tasks=4, group_size=2, out=out))
+    >>> len(read_trajectories(out)), result.summary.pass_at_k
+    (8, 1.0)
+"""
+
+from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
+from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunResult
+from gymforge.rollout._engine import (
+    EnvFactory,
+    PolicyFactory,
+    count_written,
+    default_env_factory,
+    resolve_policy,
+    run,
+    run_async,
+)
+from gymforge.rollout._io import (
+    DamagedLine,
+    TrajectoryFile,
+    TrajectoryWriter,
+    read_trajectories,
+    scan_trajectories,
+)
+from gymforge.rollout._stats import (
+    DifficultySummary,
+    GroupReport,
+    GroupStats,
+    Summary,
+    group_stats,
+    pass_at_k,
+    pass_hat_k,
+    summarize,
+)
+
+__all__ = [
+    "DEFAULT_NUM_TASKS",
+    "Boundary",
+    "BoundaryFailure",
+    "DamagedLine",
+    "DifficultySummary",
+    "EnvFactory",
+    "GroupReport",
+    "GroupStats",
+    "PolicyFactory",
+    "RunConfig",
+    "RunResult",
+    "Summary",
+    "TrajectoryFile",
+    "TrajectoryWriter",
+    "boundary",
+    "count_written",
+    "default_env_factory",
+    "error_record",
+    "group_stats",
+    "pass_at_k",
+    "pass_hat_k",
+    "read_trajectories",
+    "resolve_policy",
+    "run",
+    "run_async",
+    "scan_trajectories",
+    "summarize",
+]

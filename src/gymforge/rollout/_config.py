@@ -1,0 +1,153 @@
+"""`RunConfig`: everything that decides what a run produces, and `RunResult`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from gymforge.rollout._stats import Summary
+from gymforge.types import Sampling
+
+__all__ = ["DEFAULT_NUM_TASKS", "RunConfig", "RunResult"]
+
+DEFAULT_NUM_TASKS = 10
+"""Tasks drawn from the env's family when `RunConfig.num_tasks` is None (no task file)."""
+
+# Fields that do not change what an episode produces: a resume may change them freely.
+_NOT_IDENTITY = frozenset(
+    {
+        "out",
+        "concurrency",
+        "num_tasks",
+        "episode_timeout_s",
+        "max_consecutive_errors",
+        "retry_errors",
+    }
+)
+
+
+class RunConfig(BaseModel):
+    """One rollout run: which env, which policy, how many tasks and samples, where to write.
+
+    The run's identity (and its `run_id`) is every field that changes what an
+    episode produces; `out`, `concurrency`, `num_tasks`, `episode_timeout_s`,
+    `max_consecutive_errors` and `retry_errors` are not part of it, so a resume may
+    raise the task count or the concurrency.
+
+    Example:
+        >>> cfg = RunConfig(env_id="gymforge/Arithmetic-v0", policy="oracle", out="t.jsonl")
+        >>> cfg.run_id == RunConfig(env_id="gymforge/Arithmetic-v0", policy="oracle",
+        ...                          out="other.jsonl", concurrency=64).run_id
+        True
+        >>> cfg.total_episodes(10)
+        10
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    env_id: str
+    """Versioned env id, e.g. "gymforge/Arithmetic-v0"."""
+    env_kwargs: dict[str, JsonValue] = Field(default_factory=dict)
+    """Keyword arguments for `gymforge.env.make` (part of the run's identity)."""
+    policy: str = "oracle"
+    """Policy spec: "oracle", "random", "scripted:...", "openai:MODEL@URL", "local", or
+    "py:module:factory" (a callable taking the env and returning a `Policy`)."""
+    num_tasks: int | None = Field(default=None, ge=1)
+    """How many tasks: the first N of the task file or of the env's family at `seed`.
+    None means every task of the file, or `DEFAULT_NUM_TASKS` from the family."""
+    group_size: int = Field(default=1, ge=1)
+    """Samples per task (the GRPO group size G, and the k of pass@k)."""
+    concurrency: int = Field(default=8, ge=1)
+    """Episodes in flight at most."""
+    seed: int = 0
+    """Run seed: picks the family's tasks and, with task id and sample, every episode seed."""
+    out: Path
+    """Trajectories JSONL file; `<out>.run.json` and `<out>.report.json` go next to it."""
+    max_turns: int | None = Field(default=None, ge=1)
+    """Turn limit per episode; None keeps the env's default from its spec."""
+    episode_timeout_s: float | None = Field(default=None, gt=0)
+    """Wall-clock limit per episode; an episode over it is recorded with a "timeout" error."""
+    sampling: Sampling = Field(default_factory=Sampling)
+    """Sampling parameters passed to the policy on every turn."""
+    difficulty: int | None = None
+    """Difficulty asked of the env's task family (None: the family's default)."""
+    tasks_file: Path | None = None
+    """JSONL file of tasks to run instead of the env's family (its content is in the identity)."""
+    max_consecutive_errors: int | None = Field(default=5, ge=1)
+    """Abort the run when this many episodes in a row fail at the policy boundary with the
+    same error (a dead model server); None never aborts."""
+    retry_errors: bool = False
+    """On resume, re-run episodes recorded with an error (old lines move to `<out>.retried`)."""
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that decide what episodes produce, as JSON-ready data."""
+        data = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
+        if self.tasks_file is not None:
+            data["tasks_file_sha256"] = _file_digest(self.tasks_file)
+        return data
+
+    @property
+    def run_id(self) -> str:
+        """Deterministic id: a digest of `identity()` (same config, same id, in any process)."""
+        text = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+        return "run-" + hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+    def total_episodes(self, num_tasks: int) -> int:
+        """Episodes in a run over `num_tasks` tasks."""
+        return num_tasks * self.group_size
+
+    @property
+    def manifest_path(self) -> Path:
+        """`<out>.run.json`: config, run id and schema version, checked on resume."""
+        return self.out.with_name(self.out.name + ".run.json")
+
+    @property
+    def report_path(self) -> Path:
+        """`<out>.report.json`: summary and group statistics, written at the end of the run."""
+        return self.out.with_name(self.out.name + ".report.json")
+
+    @property
+    def damaged_path(self) -> Path:
+        """`<out>.damaged`: lines that could not be parsed, moved there with their line numbers."""
+        return self.out.with_name(self.out.name + ".damaged")
+
+    @property
+    def retried_path(self) -> Path:
+        """`<out>.retried`: failed episodes replaced by a resume with `retry_errors`."""
+        return self.out.with_name(self.out.name + ".retried")
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+class RunResult(BaseModel):
+    """What a finished run did (the per-episode data is in the trajectories file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    """The run's id."""
+    out: Path
+    """The trajectories file."""
+    report_path: Path
+    """The report written at the end."""
+    total: int
+    """Episodes the run covers (tasks x group size)."""
+    skipped: int
+    """Episodes already in the file (resume) and not run again."""
+    completed: int
+    """Episodes run and written by this invocation."""
+    errors: int
+    """Episodes of this invocation recorded with an error."""
+    damaged_lines: tuple[int, ...] = ()
+    """Line numbers of damaged lines moved to `<out>.damaged` before resuming."""
+    summary: Summary
+    """`summarize()` of the whole file, as written to the report."""

@@ -1,0 +1,490 @@
+"""The local rollout engine: tasks x samples -> env <-> policy -> grader -> JSONL."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import importlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gymforge._util import derive_seed
+from gymforge.errors import ConfigError, PolicyError, ResumeError
+from gymforge.rollout._boundary import BoundaryFailure, boundary
+from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunResult
+from gymforge.rollout._io import (
+    TrajectoryWriter,
+    atomic_write_text,
+    check_manifest,
+    check_writable,
+    manifest_data,
+    move_lines,
+    scan_trajectories,
+)
+from gymforge.rollout._progress import ProgressDisplay
+from gymforge.rollout._stats import group_stats, summarize
+from gymforge.types import ErrorRecord, Info, Message, Score, Task, Timings, Trajectory, Turn, Usage
+
+if TYPE_CHECKING:
+    from gymforge.env import Env
+    from gymforge.graders import Grader
+    from gymforge.policy import Policy, ReferenceSource
+
+__all__ = [
+    "EnvFactory",
+    "PolicyFactory",
+    "count_written",
+    "default_env_factory",
+    "resolve_policy",
+    "run",
+    "run_async",
+]
+
+logger = logging.getLogger(__name__)
+
+PolicyFactory = Callable[["ReferenceSource"], "Policy"]
+"""Builds the policy of one episode from its env (the oracle reads the env's reference)."""
+EnvFactory = Callable[[], "Env"]
+"""Builds a fresh env for one episode."""
+
+_EMPTY_INFO = Info()
+
+
+def resolve_policy(spec: str) -> PolicyFactory:
+    """The policy factory for a spec; "py:module:attr" names any factory importable by path.
+
+    Raises:
+        ConfigError: The spec is malformed or names nothing importable.
+    """
+    if spec.startswith("py:"):
+        module_name, _, attr = spec[3:].partition(":")
+        if not module_name or not attr:
+            raise ConfigError(f"policy spec {spec!r}: expected 'py:module:factory'")
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(
+                f"policy spec {spec!r}: cannot import {attr} from {module_name}: {exc}"
+            ) from exc
+        if not callable(factory):
+            raise ConfigError(f"policy spec {spec!r}: {module_name}.{attr} is not callable")
+        return factory  # type: ignore[no-any-return]
+    policy_module: Any = importlib.import_module("gymforge.policy")
+    return policy_module.make_policy_factory(spec)  # type: ignore[no-any-return]
+
+
+def default_env_factory(config: RunConfig) -> EnvFactory:
+    """A factory making `config.env_id` with its kwargs and turn limit.
+
+    Raises:
+        NotFoundError: Unknown env id (the message suggests the nearest).
+    """
+    env_module: Any = importlib.import_module("gymforge.env")
+    kwargs: dict[str, Any] = dict(config.env_kwargs)
+    if config.max_turns is not None:
+        kwargs["max_turns"] = config.max_turns
+    env_module.spec(config.env_id)  # fails fast with "did you mean" for an unknown id
+
+    def factory() -> Env:
+        env: Env = env_module.make(config.env_id, **kwargs)
+        return env
+
+    return factory
+
+
+async def _load_tasks(config: RunConfig, env_factory: EnvFactory) -> list[Task]:
+    if config.tasks_file is not None:
+        tasks_module: Any = importlib.import_module("gymforge.tasks")
+        tasks = list(tasks_module.load_tasks(config.tasks_file))
+        if config.num_tasks is not None:
+            if config.num_tasks > len(tasks):
+                raise ConfigError(
+                    f"--tasks {config.num_tasks} but {config.tasks_file} holds only "
+                    f"{len(tasks)} task(s); lower --tasks or leave it out to run them all"
+                )
+            tasks = tasks[: config.num_tasks]
+    else:
+        env = env_factory()
+        try:
+            family = env.task_family
+            count = config.num_tasks or DEFAULT_NUM_TASKS
+            try:
+                tasks = [
+                    family.generate(i, seed=config.seed, difficulty=config.difficulty)
+                    for i in range(count)
+                ]
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(
+                    f"task family {family.name!r} of {config.env_id} rejected the request "
+                    f"(difficulty={config.difficulty}): {exc}"
+                ) from exc
+        finally:
+            await env.close()
+    seen: set[str] = set()
+    for task in tasks:
+        if task.id in seen:
+            raise ConfigError(f"task id {task.id!r} appears twice; task ids must be unique")
+        seen.add(task.id)
+    return tasks
+
+
+class _Episode:
+    """Runs single episodes; holds what every episode of a run shares."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        run_id: str,
+        env_factory: EnvFactory,
+        policy_factory: PolicyFactory,
+        grader: Grader | None,
+    ) -> None:
+        self.config = config
+        self.run_id = run_id
+        self.env_factory = env_factory
+        self.policy_factory = policy_factory
+        self.grader = grader
+        self.sampling = config.sampling
+        self.timeout = config.episode_timeout_s
+
+    async def __call__(self, task: Task, sample: int) -> Trajectory:
+        cfg = self.config
+        seed = derive_seed(cfg.seed, task.id, sample)
+        started = time.time()
+        t0 = time.perf_counter()
+        state = _State()
+        env: Env | None = None
+        score: Score | None = None
+        error: ErrorRecord | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with boundary("env"):
+                    env = self.env_factory()
+                async with boundary("policy"):
+                    policy = self.policy_factory(env)
+                score = await self._play(env, policy, task, sample, seed, state)
+        except BoundaryFailure as failure:
+            error = failure.record
+        except TimeoutError as exc:
+            error = ErrorRecord.model_construct(
+                boundary="timeout",
+                type=type(exc).__name__,
+                message=f"episode exceeded {self.timeout} s (episode_timeout_s)",
+            )
+        finally:
+            if env is not None:
+                try:
+                    async with boundary("env"):
+                        await env.close()
+                except BoundaryFailure as failure:
+                    error = error or failure.record
+        return self._trajectory(task, sample, seed, state, started).model_copy(
+            update={
+                "reward": score.value if score is not None and error is None else None,
+                "score": score,
+                "error": error,
+                "timings": Timings.model_construct(
+                    started_at=started,
+                    total_s=time.perf_counter() - t0,
+                    policy_s=state.timings["policy_s"],
+                    env_s=state.timings["env_s"],
+                    grader_s=state.timings["grader_s"],
+                ),
+            }
+        )
+
+    async def _play(
+        self, env: Env, policy: Policy, task: Task, sample: int, seed: int, state: _State
+    ) -> Score:
+        perf = time.perf_counter
+        timings = state.timings
+        t = perf()
+        async with boundary("env"):
+            observation, info = await env.reset(seed=seed, options={"task": task})
+        timings["env_s"] += perf() - t
+        state.messages.extend(observation)
+        state.info = info
+        turn = 0
+        while True:
+            t = perf()
+            async with boundary("policy"):
+                action = await policy.act(
+                    state.messages,
+                    state.info.tools,
+                    seed=derive_seed(seed, turn),
+                    sampling=self.sampling,
+                )
+            t2 = perf()
+            timings["policy_s"] += t2 - t
+            state.messages.append(action)
+            async with boundary("env"):
+                result = await env.step(action)
+            timings["env_s"] += perf() - t2
+            state.messages.extend(result.observation)
+            state.info = result.info
+            state.turns.append(
+                Turn.model_construct(
+                    reward=result.reward,
+                    milestones=result.info.milestones,
+                    terminated=result.terminated,
+                    truncated=result.truncated,
+                )
+            )
+            turn += 1
+            if result.terminated or result.truncated:
+                state.terminated, state.truncated = result.terminated, result.truncated
+                break
+        grader = self.grader if self.grader is not None else env.grader()
+        partial = self._trajectory(task, sample, seed, state, time.time())
+        t = perf()
+        async with boundary("grader"):
+            score = await grader.grade(task, partial)
+        timings["grader_s"] += perf() - t
+        return score
+
+    def _trajectory(
+        self, task: Task, sample: int, seed: int, state: _State, started: float
+    ) -> Trajectory:
+        prompt = completion = 0
+        for message in state.messages:
+            generation = message.generation
+            if generation is not None:
+                prompt += generation.usage.prompt_tokens
+                completion += generation.usage.completion_tokens
+        return Trajectory.model_construct(
+            run_id=self.run_id,
+            env_id=self.config.env_id,
+            task_id=task.id,
+            sample=sample,
+            seed=seed,
+            policy=self.config.policy,
+            task=task,
+            messages=tuple(state.messages),
+            turns=tuple(state.turns),
+            milestones=state.info.milestones,
+            terminated=state.terminated,
+            truncated=state.truncated,
+            usage=Usage.model_construct(prompt_tokens=prompt, completion_tokens=completion),
+            info=state.info.extra,
+        )
+
+
+class _State:
+    __slots__ = ("info", "messages", "terminated", "timings", "truncated", "turns")
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.turns: list[Turn] = []
+        self.info: Info = _EMPTY_INFO
+        self.terminated = False
+        self.truncated = False
+        self.timings = {"policy_s": 0.0, "env_s": 0.0, "grader_s": 0.0}
+
+
+class _ErrorStreak:
+    """Aborts the run after N consecutive identical policy failures (a dead model server)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.count = 0
+        self.last: ErrorRecord | None = None
+
+    def check(self, trajectory: Trajectory) -> None:
+        error = trajectory.error
+        if self.limit is None:
+            return
+        if error is None or error.boundary != "policy":
+            self.count, self.last = 0, None
+            return
+        self.count = self.count + 1 if error == self.last else 1
+        self.last = error
+        if self.count >= self.limit:
+            raise PolicyError(
+                f"aborted: the last {self.count} episodes all failed at the policy boundary "
+                f"with the same error: {error.type}: {error.message}"
+            )
+
+
+def _prepare_file(
+    config: RunConfig, run_id: str, notice: Callable[[str], None]
+) -> tuple[set[tuple[str, int]], list[Trajectory], tuple[int, ...]]:
+    """Check the output, repair damage, write the manifest; return finished keys and lines."""
+    out = config.out
+    check_writable(out)
+    identity = config.identity()
+    owned = check_manifest(config.manifest_path, run_id, identity, out)
+    scanned = scan_trajectories(out)
+    foreign = {t.run_id for t in scanned.trajectories} - {run_id}
+    if foreign or (not owned and scanned.damaged):
+        what = (
+            f"holds run(s) {', '.join(sorted(foreign))}"
+            if foreign
+            else f"is not a gymforge trajectories file (line {scanned.damaged[0].line}: "
+            f"{scanned.damaged[0].reason})"
+        )
+        raise ResumeError(f"{out} {what}; use a new --out for this run")
+    damaged_lines = tuple(d.line for d in scanned.damaged)
+    keep = list(zip(scanned.trajectories, scanned.lines, strict=True))
+    if scanned.damaged:
+        for d in scanned.damaged:
+            notice(
+                f"{out} line {d.line}: {d.reason}; moved to {config.damaged_path}, "
+                "the episode will run again"
+            )
+        move_lines(
+            out,
+            [text for _, text in keep],
+            [(d.line, d.reason, d.text) for d in scanned.damaged],
+            config.damaged_path,
+        )
+    if config.retry_errors and any(t.error is not None for t, _ in keep):
+        failed = [(i, t, text) for i, (t, text) in enumerate(keep, 1) if t.error is not None]
+        notice(f"re-running {len(failed)} failed episode(s); old lines go to {config.retried_path}")
+        keep = [(t, text) for t, text in keep if t.error is None]
+        move_lines(
+            out,
+            [text for _, text in keep],
+            [(i, "retried", text) for i, _, text in failed],
+            config.retried_path,
+        )
+    manifest = manifest_data(run_id, identity, config.model_dump(mode="json"))
+    atomic_write_text(config.manifest_path, json.dumps(manifest, indent=2) + "\n")
+    existing = [t for t, _ in keep]
+    return {t.key for t in existing}, existing, damaged_lines
+
+
+async def run_async(
+    config: RunConfig,
+    *,
+    policy_factory: PolicyFactory | None = None,
+    env_factory: EnvFactory | None = None,
+    grader: Grader | None = None,
+    progress: bool | None = False,
+    notice: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run every (task, sample) episode of `config` not yet in its output file.
+
+    Args:
+        config: What to run and where to write it.
+        policy_factory: Builds each episode's policy from its env; default from `config.policy`.
+        env_factory: Builds a fresh env per episode; default `gymforge.env.make(config.env_id)`.
+        grader: Grades every episode; default the env's own `grader()`.
+        progress: Show a progress bar on stderr (None: only when stderr is a TTY).
+        notice: Called with messages for the user (repaired lines); default logs a warning.
+
+    Returns:
+        What this invocation did; the summary covers the whole file.
+
+    Raises:
+        ConfigError: Bad config, unknown env, malformed policy spec, unwritable output,
+            invalid task file, or a resume of a file written by another config.
+        PolicyError: The run was aborted after `max_consecutive_errors` identical
+            policy failures in a row (the episodes so far are written).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.jsonl"
+        >>> cfg = RunConfig(env_id="gymforge/Arithmetic-v0", policy="oracle", num_tasks=3,
+        ...                 group_size=2, out=out)
+        >>> result = asyncio.run(run_async(cfg))
+        >>> (result.completed, result.summary.pass_at_1)
+        (6, 1.0)
+    """
+    say = notice if notice is not None else logger.warning
+    if env_factory is None:
+        env_factory = default_env_factory(config)
+    if policy_factory is None:
+        policy_factory = resolve_policy(config.policy)
+    tasks = await _load_tasks(config, env_factory)
+    run_id = config.run_id
+    done, existing, damaged = _prepare_file(config, run_id, say)
+    pending = collections.deque(
+        (task, s) for task in tasks for s in range(config.group_size) if (task.id, s) not in done
+    )
+    total = len(tasks) * config.group_size
+    episode = _Episode(config, run_id, env_factory, policy_factory, grader)
+    streak = _ErrorStreak(config.max_consecutive_errors)
+    new: list[Trajectory] = []
+    writer = TrajectoryWriter(config.out)
+
+    async def worker(display: ProgressDisplay) -> None:
+        while pending:
+            task, sample = pending.popleft()
+            trajectory = await episode(task, sample)
+            writer.write(trajectory)
+            new.append(trajectory)
+            display.advance(trajectory)
+            streak.check(trajectory)
+
+    try:
+        with ProgressDisplay(len(pending), enabled=progress, description=config.env_id) as display:
+            workers = [
+                asyncio.create_task(worker(display))
+                for _ in range(min(config.concurrency, len(pending)))
+            ]
+            try:
+                await asyncio.gather(*workers)
+            finally:
+                for w in workers:
+                    w.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+    finally:
+        writer.close()
+    everything = existing + new
+    summary = summarize(everything, k=config.group_size)
+    report = {
+        "run_id": run_id,
+        "config": config.model_dump(mode="json"),
+        "summary": summary.model_dump(mode="json"),
+        "groups": group_stats(everything).model_dump(mode="json"),
+    }
+    atomic_write_text(config.report_path, json.dumps(report, indent=2) + "\n")
+    return RunResult(
+        run_id=run_id,
+        out=config.out,
+        report_path=config.report_path,
+        total=total,
+        skipped=len(done),
+        completed=len(new),
+        errors=sum(t.error is not None for t in new),
+        damaged_lines=damaged,
+        summary=summary,
+    )
+
+
+def run(
+    config: RunConfig,
+    *,
+    policy_factory: PolicyFactory | None = None,
+    env_factory: EnvFactory | None = None,
+    grader: Grader | None = None,
+    progress: bool | None = False,
+    notice: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Synchronous `run_async` (starts its own event loop; see `run_async` for the arguments).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.jsonl"
+        >>> run(RunConfig(env_id="gymforge/Arithmetic-v0", num_tasks=2, out=out)).completed
+        2
+    """
+    return asyncio.run(
+        run_async(
+            config,
+            policy_factory=policy_factory,
+            env_factory=env_factory,
+            grader=grader,
+            progress=progress,
+            notice=notice,
+        )
+    )
+
+
+def count_written(config: RunConfig) -> int:
+    """Whole trajectories of this run in its output file (for the "interrupted" message)."""
+    run_id = config.run_id
+    return sum(t.run_id == run_id for t in scan_trajectories(config.out).trajectories)

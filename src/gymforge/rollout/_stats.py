@@ -1,0 +1,296 @@
+"""Run statistics: pass@k, pass^k, errors by boundary, and GRPO group advantages."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gymforge.types import Trajectory, Usage
+
+__all__ = [
+    "DifficultySummary",
+    "GroupReport",
+    "GroupStats",
+    "Summary",
+    "group_stats",
+    "pass_at_k",
+    "pass_hat_k",
+    "summarize",
+]
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k of one task: ``1 - C(n-c, k) / C(n, k)`` (Chen et al., 2021).
+
+    The chance that at least one of k samples drawn without replacement from the
+    n samples, c of which passed, passes.
+
+    Example:
+        >>> pass_at_k(4, 1, 1)
+        0.25
+        >>> pass_at_k(4, 1, 4)
+        1.0
+        >>> round(pass_at_k(5, 2, 2), 4)  # 1 - C(3,2)/C(5,2) = 1 - 3/10
+        0.7
+    """
+    _check(n, c, k)
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def pass_hat_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass^k of one task: ``C(c, k) / C(n, k)``, the chance all k samples pass.
+
+    The reliability metric of tau-bench: with n == k it is 1 only if every sample passed.
+
+    Example:
+        >>> pass_hat_k(4, 3, 4)
+        0.0
+        >>> pass_hat_k(4, 4, 4)
+        1.0
+        >>> pass_hat_k(5, 3, 2)  # C(3,2)/C(5,2) = 3/10
+        0.3
+    """
+    _check(n, c, k)
+    return math.comb(c, k) / math.comb(n, k)
+
+
+def _check(n: int, c: int, k: int) -> None:
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"need 0 <= c <= n and 1 <= k <= n, got n={n}, c={c}, k={k}")
+
+
+class DifficultySummary(BaseModel):
+    """Counts and rates of the episodes of one difficulty level."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    episodes: int
+    """Episodes at this level."""
+    mean_reward: float | None
+    """Mean of the decided rewards (None when no episode has one)."""
+    pass_at_1: float | None
+    """Fraction of episodes that passed."""
+
+
+class Summary(BaseModel):
+    """What `summarize` reports about a set of trajectories.
+
+    "Pass" means ``reward >= threshold`` (default 1.0). A failed episode (error) or an
+    undecided one (reward None) counts as a sample that did not pass; it is never
+    averaged into `mean_reward` as 0.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    episodes: int
+    """Trajectories summarised."""
+    tasks: int
+    """Distinct task ids."""
+    k: int
+    """The k of pass@k and pass^k (the group size unless given)."""
+    threshold: float
+    """A sample passes when its reward is >= this."""
+    mean_reward: float | None
+    """Mean of the decided rewards (episodes with reward None are left out)."""
+    undecided: int
+    """Episodes without a reward (grader said "could not decide", or an error)."""
+    pass_at_1: float | None
+    """Mean over tasks of the fraction of samples that passed."""
+    pass_at_k: float | None
+    """Mean over tasks of the unbiased pass@k; tasks with fewer than k samples are left out."""
+    pass_hat_k: float | None
+    """Mean over tasks of the unbiased pass^k (all k samples pass)."""
+    incomplete_groups: int
+    """Tasks with fewer than k samples (left out of pass@k and pass^k)."""
+    errors: int
+    """Episodes recorded with an error."""
+    errors_by_boundary: dict[str, int] = Field(default_factory=dict)
+    """Errors per boundary: policy, env, grader, timeout, ..."""
+    by_difficulty: dict[str, DifficultySummary] = Field(default_factory=dict)
+    """Breakdown per task difficulty ("none" for tasks without one)."""
+    milestone_rates: dict[str, float] = Field(default_factory=dict)
+    """Fraction of episodes whose final milestone of that name is truthy."""
+    usage: Usage = Field(default_factory=Usage)
+    """Tokens over all episodes."""
+    mean_turns: float | None = None
+    """Mean env steps per episode."""
+
+
+def _passed(t: Trajectory, threshold: float) -> bool:
+    return t.reward is not None and t.reward >= threshold
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize(
+    trajectories: Iterable[Trajectory], *, threshold: float = 1.0, k: int | None = None
+) -> Summary:
+    """Summarise trajectories: rewards, pass@1, pass@k, pass^k, errors, milestones, tokens.
+
+    Args:
+        trajectories: Episodes, in any order (several samples per task form a group).
+        threshold: A sample passes when ``reward >= threshold``.
+        k: The k of pass@k / pass^k; default the largest group size.
+
+    Example:
+        >>> from gymforge.types import Task
+        >>> task = Task(id="t0", prompt="?")
+        >>> ts = [Trajectory(run_id="r", env_id="e", task_id="t0", sample=i, seed=i,
+        ...                  policy="p", task=task, reward=r) for i, r in enumerate([1.0, 0.0])]
+        >>> s = summarize(ts)
+        >>> (s.k, s.pass_at_1, s.pass_at_k, s.pass_hat_k)
+        (2, 0.5, 1.0, 0.0)
+    """
+    items = list(trajectories)
+    groups: dict[str, list[Trajectory]] = defaultdict(list)
+    for t in items:
+        groups[t.task_id].append(t)
+    if k is None:
+        k = max((len(g) for g in groups.values()), default=1)
+    elif k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    per_task_p1: list[float] = []
+    per_task_pk: list[float] = []
+    per_task_hk: list[float] = []
+    incomplete = 0
+    for group in groups.values():
+        n, c = len(group), sum(_passed(t, threshold) for t in group)
+        per_task_p1.append(c / n)
+        if n < k:
+            incomplete += 1
+            continue
+        per_task_pk.append(pass_at_k(n, c, k))
+        per_task_hk.append(pass_hat_k(n, c, k))
+
+    rewards = [t.reward for t in items if t.reward is not None]
+    errors = Counter(t.error.boundary for t in items if t.error is not None)
+    by_level: dict[str, list[Trajectory]] = defaultdict(list)
+    for t in items:
+        level = t.task.difficulty
+        by_level["none" if level is None else str(level)].append(t)
+    milestone_hits: Counter[str] = Counter()
+    for t in items:
+        for name, value in t.milestones.items():
+            milestone_hits[name] += bool(value)
+    usage = Usage(
+        prompt_tokens=sum(t.usage.prompt_tokens for t in items),
+        completion_tokens=sum(t.usage.completion_tokens for t in items),
+    )
+    return Summary(
+        episodes=len(items),
+        tasks=len(groups),
+        k=k,
+        threshold=threshold,
+        mean_reward=_mean(rewards),
+        undecided=len(items) - len(rewards),
+        pass_at_1=_mean(per_task_p1),
+        pass_at_k=_mean(per_task_pk),
+        pass_hat_k=_mean(per_task_hk),
+        incomplete_groups=incomplete,
+        errors=sum(errors.values()),
+        errors_by_boundary=dict(sorted(errors.items())),
+        by_difficulty={
+            level: DifficultySummary(
+                episodes=len(ts),
+                mean_reward=_mean([t.reward for t in ts if t.reward is not None]),
+                pass_at_1=_mean([float(_passed(t, threshold)) for t in ts]),
+            )
+            for level, ts in sorted(by_level.items())
+        },
+        milestone_rates={name: hits / len(items) for name, hits in sorted(milestone_hits.items())},
+        usage=usage,
+        mean_turns=_mean([float(len(t.turns)) for t in items]),
+    )
+
+
+class GroupStats(BaseModel):
+    """One task's group of samples: the GRPO view."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_id: str
+    """The group key."""
+    samples: tuple[int, ...]
+    """Sample indices, sorted."""
+    rewards: tuple[float | None, ...]
+    """Reward of each sample (aligned with `samples`)."""
+    mean: float | None
+    """Mean of the decided rewards."""
+    std: float | None
+    """Population standard deviation (ddof=0) of the decided rewards."""
+    advantages: tuple[float | None, ...]
+    """GRPO advantage of each sample, ``(reward - mean) / (std + eps)`` (0 in a zero-variance
+    group); None when undecided."""
+    zero_variance: bool
+    """True when every decided reward is equal: the group gives no learning signal."""
+
+
+class GroupReport(BaseModel):
+    """Per-group statistics and the groups that carry no learning signal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    groups: tuple[GroupStats, ...]
+    """One entry per task id, sorted by task id."""
+    zero_variance: tuple[str, ...]
+    """Task ids of zero-variance groups (all samples got the same reward)."""
+
+    @property
+    def zero_variance_fraction(self) -> float:
+        """Share of groups without learning signal."""
+        return len(self.zero_variance) / len(self.groups) if self.groups else 0.0
+
+
+def group_stats(trajectories: Iterable[Trajectory], *, eps: float = 1e-6) -> GroupReport:
+    """GRPO group statistics: per-task mean/std, advantages, zero-variance groups.
+
+    Example:
+        >>> from gymforge.types import Task
+        >>> task = Task(id="t0", prompt="?")
+        >>> ts = [Trajectory(run_id="r", env_id="e", task_id="t0", sample=i, seed=i,
+        ...                  policy="p", task=task, reward=r) for i, r in enumerate([1.0, 0.0])]
+        >>> g = group_stats(ts).groups[0]
+        >>> (g.mean, g.std, [round(a, 3) for a in g.advantages])
+        (0.5, 0.5, [1.0, -1.0])
+    """
+    groups: dict[str, list[Trajectory]] = defaultdict(list)
+    for t in trajectories:
+        groups[t.task_id].append(t)
+    out: list[GroupStats] = []
+    for task_id in sorted(groups):
+        members = sorted(groups[task_id], key=lambda t: t.sample)
+        rewards = [t.reward for t in members]
+        decided = [r for r in rewards if r is not None]
+        mean = _mean(decided)
+        std = (
+            math.sqrt(sum((r - mean) ** 2 for r in decided) / len(decided))
+            if mean is not None
+            else None
+        )
+        advantages = tuple(
+            None
+            if r is None or mean is None or std is None
+            else (0.0 if std == 0.0 else (r - mean) / (std + eps))
+            for r in rewards
+        )
+        out.append(
+            GroupStats(
+                task_id=task_id,
+                samples=tuple(t.sample for t in members),
+                rewards=tuple(rewards),
+                mean=mean,
+                std=std,
+                advantages=advantages,
+                zero_variance=std is not None and std == 0.0,
+            )
+        )
+    return GroupReport(
+        groups=tuple(out), zero_variance=tuple(g.task_id for g in out if g.zero_variance)
+    )

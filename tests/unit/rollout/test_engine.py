@@ -1,0 +1,294 @@
+"""The engine with fake env/policy/grader: episodes, boundaries, concurrency, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from gymforge._util import derive_seed
+from gymforge.errors import PolicyError, ResumeError
+from gymforge.rollout import RunConfig, read_trajectories, run_async, scan_trajectories
+
+
+def _config(tmp_path: Path, **kw: Any) -> RunConfig:
+    base: dict[str, Any] = dict(
+        env_id="fake/Fake-v0", policy="fake", num_tasks=4, group_size=2, out=tmp_path / "t.jsonl"
+    )
+    base.update(kw)
+    return RunConfig(**base)
+
+
+async def _run(kit: SimpleNamespace, cfg: RunConfig, probe: Any = None, **kw: Any) -> Any:
+    probe = probe or kit.Probe()
+    env_kw = kw.pop("env_kw", {})
+    pol_kw = kw.pop("pol_kw", {})
+    return await run_async(
+        cfg,
+        env_factory=lambda: kit.FakeEnv(probe, **env_kw),
+        policy_factory=lambda env: kit.OraclePolicy(env, **pol_kw),
+        **kw,
+    )
+
+
+async def test_every_task_and_sample_written_once_with_derived_seeds(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    probe = kit.Probe()
+    cfg = _config(tmp_path)
+    result = await _run(kit, cfg, probe)
+    trajs = read_trajectories(cfg.out)
+    keys = sorted(t.key for t in trajs)
+    assert keys == sorted((f"fake/s0/{i}", s) for i in range(4) for s in range(2))
+    assert result.completed == 8
+    assert result.skipped == 0
+    for t in trajs:
+        assert t.seed == derive_seed(0, t.task_id, t.sample)
+        assert t.run_id == cfg.run_id
+        assert t.reward == 1.0
+        assert t.error is None
+        assert t.terminated
+        assert [m.role for m in t.messages] == ["system", "user", "assistant"]
+        assert t.usage.prompt_tokens == 10
+        assert t.milestones == {"answered": True, "steps": 1}
+        assert t.info == {"k": 1}
+        assert len(t.turns) == 1
+        assert t.turns[0].reward == 0.5
+    assert probe.closes == 9  # 8 episodes + the env that produced the task family
+    assert sorted(probe.seeds) == sorted(t.seed for t in trajs)
+
+
+async def test_multi_turn_episode_records_each_turn(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path, num_tasks=1, group_size=1)
+    await _run(kit, cfg, env_kw={"turns": 3})
+    (t,) = read_trajectories(cfg.out)
+    assert len(t.turns) == 3
+    assert [x.terminated for x in t.turns] == [False, False, True]
+    assert t.usage.prompt_tokens == 30
+    assert [m.role for m in t.messages].count("assistant") == 3
+
+
+async def test_concurrency_limit_is_reached_and_never_exceeded(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    probe = kit.Probe()
+    cfg = _config(tmp_path, num_tasks=10, group_size=3, concurrency=4)
+    await _run(kit, cfg, probe, pol_kw={"sleep": 0.001})
+    assert probe.max_in_flight == 4
+    assert len(read_trajectories(cfg.out)) == 30
+
+
+@pytest.mark.parametrize(
+    ("where", "boundary"),
+    [
+        ("reset", "env"),
+        ("step", "env"),
+        ("close", "env"),
+        ("policy", "policy"),
+        ("grader", "grader"),
+    ],
+)
+async def test_failure_at_each_boundary_is_recorded_and_run_continues(
+    kit: SimpleNamespace, tmp_path: Path, where: str, boundary: str
+) -> None:
+    cfg = _config(tmp_path, max_consecutive_errors=None)
+    probe = kit.Probe()
+
+    made = []
+
+    def env_factory() -> Any:
+        made.append(1)
+        first = len(made) == 1  # the env that only provides the task family stays healthy
+        fail_at = where if where in {"reset", "step", "close"} and not first else None
+        return kit.FakeEnv(probe, fail_at=fail_at)
+
+    def policy_factory(env: Any) -> Any:
+        fail = PolicyError("model said no") if where == "policy" else None
+        return kit.OraclePolicy(env, fail=fail)
+
+    grader = kit.FakeGrader(fail=where == "grader")
+    result = await run_async(
+        cfg, env_factory=env_factory, policy_factory=policy_factory, grader=grader
+    )
+    trajs = read_trajectories(cfg.out)
+    assert len(trajs) == 8
+    assert result.errors == 8
+    assert result.summary.errors_by_boundary == {boundary: 8}
+    assert all(t.error is not None and t.error.boundary == boundary for t in trajs)
+    assert all(t.reward is None for t in trajs)
+    assert probe.in_flight == 0  # every env was closed
+
+
+async def test_only_failing_episodes_are_marked(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    probe = kit.Probe()
+
+    def policy_factory(env: Any) -> Any:
+        class Flaky(kit.OraclePolicy):  # type: ignore[misc,name-defined]
+            async def act(self, messages: Any, tools: Any, **kw: Any) -> Any:
+                if self.env.task.answer == 1:
+                    raise ValueError("cannot say one")
+                return await super().act(messages, tools, **kw)
+
+        return Flaky(env)
+
+    result = await run_async(
+        cfg, env_factory=lambda: kit.FakeEnv(probe), policy_factory=policy_factory
+    )
+    trajs = read_trajectories(cfg.out)
+    failed = {t.key for t in trajs if t.error is not None}
+    assert failed == {("fake/s0/1", 0), ("fake/s0/1", 1)}
+    assert all(t.error.type == "ValueError" for t in trajs if t.error is not None)
+    assert result.summary.errors_by_boundary == {"policy": 2}
+    assert result.summary.mean_reward == 1.0  # failed episodes are not averaged in as 0
+    assert result.summary.pass_at_1 == 0.75
+
+
+async def test_episode_timeout_is_recorded_as_timeout(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path, num_tasks=2, group_size=1, episode_timeout_s=0.05)
+    probe = kit.Probe()
+    await _run(kit, cfg, probe, pol_kw={"sleep": 30.0})
+    trajs = read_trajectories(cfg.out)
+    assert [t.error.boundary if t.error else None for t in trajs] == ["timeout", "timeout"]
+    assert "episode_timeout_s" in trajs[0].error.message  # type: ignore[union-attr]
+    assert probe.in_flight == 0
+
+
+async def test_policy_raising_timeout_error_is_a_policy_failure(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=1, group_size=1, episode_timeout_s=60)
+    await _run(kit, cfg, pol_kw={"fail": TimeoutError("backend timed out")})
+    (t,) = read_trajectories(cfg.out)
+    assert t.error is not None
+    assert t.error.boundary == "policy"
+
+
+async def test_consecutive_identical_policy_errors_abort_the_run(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=20, group_size=1, concurrency=1, max_consecutive_errors=3)
+    with pytest.raises(PolicyError, match="last 3 episodes .* same error: PolicyError: refused"):
+        await _run(kit, cfg, pol_kw={"fail": PolicyError("refused")})
+    assert len(read_trajectories(cfg.out)) == 3
+
+
+def test_keyboard_interrupt_from_user_code_is_not_swallowed(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=1, group_size=1)
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(_run(kit, cfg, pol_kw={"fail": KeyboardInterrupt()}))
+    assert scan_trajectories(cfg.out).trajectories == ()
+
+
+async def test_cancellation_propagates_and_leaves_whole_lines(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=50, group_size=1, concurrency=2)
+    probe = kit.Probe()
+    task = asyncio.create_task(_run(kit, cfg, probe, pol_kw={"sleep": 0.002}))
+    while not cfg.out.exists() or len(cfg.out.read_text().splitlines()) < 3:
+        await asyncio.sleep(0.002)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    scanned = scan_trajectories(cfg.out)
+    assert scanned.damaged == ()
+    assert 3 <= len(scanned.trajectories) < 50
+    assert probe.in_flight == 0
+
+
+async def test_resume_skips_finished_and_never_duplicates(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=3, group_size=2)
+    await _run(kit, cfg)
+    lines = cfg.out.read_text().splitlines(keepends=True)
+    cfg.out.write_text("".join(lines[:4]))
+    probe = kit.Probe()
+    result = await _run(kit, cfg, probe)
+    assert (result.skipped, result.completed) == (4, 2)
+    assert probe.resets == 2
+    trajs = read_trajectories(cfg.out)
+    assert len({t.key for t in trajs}) == len(trajs) == 6
+    again = await _run(kit, cfg)
+    assert again.completed == 0
+    assert len(read_trajectories(cfg.out)) == 6
+
+
+async def test_resume_with_more_tasks_extends_the_run(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path, num_tasks=2, group_size=1)
+    await _run(kit, cfg)
+    result = await _run(kit, cfg.model_copy(update={"num_tasks": 5, "concurrency": 3}))
+    assert (result.skipped, result.completed, result.total) == (2, 3, 5)
+
+
+async def test_damaged_lines_are_moved_reported_and_rerun(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=3, group_size=1)
+    await _run(kit, cfg)
+    lines = cfg.out.read_text().splitlines(keepends=True)
+    middle_key = json.loads(lines[1])["task_id"]
+    cfg.out.write_text(lines[0] + '{"broken": \n' + lines[2] + lines[1][:40])
+    notices: list[str] = []
+    result = await _run(kit, cfg, notice=notices.append)
+    assert result.damaged_lines == (2, 4)
+    assert any("line 2" in n and "invalid JSON" in n for n in notices)
+    assert any("line 4" in n and "truncated" in n for n in notices)
+    damaged = [json.loads(x) for x in cfg.damaged_path.read_text().splitlines()]
+    assert [d["line"] for d in damaged] == [2, 4]
+    assert damaged[1]["text"] == lines[1][:40]
+    trajs = read_trajectories(cfg.out)
+    assert sorted(t.key for t in trajs) == sorted((f"fake/s0/{i}", 0) for i in range(3))
+    assert result.completed == 1
+    assert (middle_key, 0) in {t.key for t in trajs}
+
+
+async def test_resume_with_a_different_config_is_refused(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=2, group_size=1)
+    await _run(kit, cfg)
+    before = cfg.out.read_text()
+    other = cfg.model_copy(update={"seed": 7})
+    with pytest.raises(ResumeError, match=r"different configuration \(seed: 0 -> 7\).*new --out"):
+        await _run(kit, other)
+    assert cfg.out.read_text() == before
+
+
+async def test_a_foreign_file_is_never_rewritten(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    cfg.out.write_text("important notes\nnot jsonl\n")
+    with pytest.raises(ResumeError, match="not a gymforge trajectories file"):
+        await _run(kit, cfg)
+    assert cfg.out.read_text() == "important notes\nnot jsonl\n"
+
+
+async def test_retry_errors_reruns_failed_episodes(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path, num_tasks=2, group_size=1, max_consecutive_errors=None)
+    await _run(kit, cfg, pol_kw={"fail": PolicyError("down")})
+    assert all(t.error for t in read_trajectories(cfg.out))
+    result = await _run(kit, cfg.model_copy(update={"retry_errors": True}))
+    assert result.completed == 2
+    trajs = read_trajectories(cfg.out)
+    assert len(trajs) == 2
+    assert all(t.error is None for t in trajs)
+    assert len(cfg.retried_path.read_text().splitlines()) == 2
+
+
+async def test_report_written_with_summary_and_groups(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path, num_tasks=2, group_size=2)
+    await _run(kit, cfg, pol_kw={"wrong": True})
+    report = json.loads(cfg.report_path.read_text())
+    assert report["run_id"] == cfg.run_id
+    assert report["summary"]["pass_at_k"] == 0.0
+    assert report["groups"]["zero_variance"] == ["fake/s0/0", "fake/s0/1"]
+    manifest = json.loads(cfg.manifest_path.read_text())
+    assert manifest["run_id"] == cfg.run_id
+    assert manifest["schema_version"] == 1
