@@ -37,6 +37,9 @@ class EnvSpec:
     """Default turn limit applied by `make` (None = no limit)."""
     nondeterministic: bool = False
     """True when an LLM user simulator or judge makes reset non-reproducible."""
+    oracle_score: float | None = 1.0
+    """What the reference solution scores under the env's grader (`check_env` checks
+    it); None when that is not a fixed number (e.g. a stochastic opponent)."""
 
     @property
     def version(self) -> int:

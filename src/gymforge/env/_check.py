@@ -1,0 +1,197 @@
+"""`check_env`: the gymforge Env contract as a runnable check, like Gymnasium's env_checker."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from gymforge.env._env import Env
+from gymforge.env._episode import episode_trajectory
+from gymforge.errors import EnvError
+from gymforge.types import Info, Message, StepResult, Task, ToolCall, Trajectory, Turn
+
+__all__ = ["EnvCheckError", "check_env", "oracle_episode"]
+
+_T = TypeVar("_T")
+_UNKNOWN_TOOL = "__gymforge_check_no_such_tool__"
+_GARBAGE = "\x00 }{ ✗ garbage ``` <|im_end|> \\boxed{"
+
+
+class EnvCheckError(EnvError):
+    """An env breaks the gymforge Env contract (raised by `check_env`)."""
+
+
+async def oracle_episode(
+    env: Env,
+    *,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+    max_steps: int = 256,
+) -> Trajectory:
+    """Play the env's reference solution for one episode and record it.
+
+    Args:
+        env: The env (wrapped or not).
+        seed: Seed of `reset`.
+        options: Reset options.
+        max_steps: Give up after this many steps (the trajectory is then unfinished).
+
+    Example:
+        >>> import asyncio
+        >>> from gymforge.env import make
+        >>> traj = asyncio.run(oracle_episode(make("gymforge/Arithmetic-v0"), seed=1))
+        >>> traj.terminated, traj.messages[-1].role
+        (True, 'assistant')
+    """
+    observation, info = await env.reset(seed=seed, options=options)
+    messages = list(observation)
+    turns: list[Turn] = []
+    milestones = info.milestones
+    for _ in range(max_steps):
+        action = await env.reference_action()
+        result = await env.step(action)
+        messages.extend((action, *result.observation))
+        milestones = result.info.milestones
+        turns.append(
+            Turn(
+                reward=result.reward,
+                milestones=milestones,
+                terminated=result.terminated,
+                truncated=result.truncated,
+            )
+        )
+        if result.terminated or result.truncated:
+            break
+    return episode_trajectory(
+        env, messages, turns, seed=seed, policy="oracle", milestones=milestones
+    )
+
+
+def _has_error_reply(result: StepResult, call_id: str) -> bool:
+    return any(
+        m.role == "tool"
+        and m.tool_call_id == call_id
+        and (m.content or "").lower().lstrip().startswith("error")
+        for m in result.observation
+    )
+
+
+async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
+    """Check that `env` keeps the gymforge Env contract; raise `EnvCheckError` if not.
+
+    Checks, in order: ``reset`` returns a list of `Message` and an `Info`; the same
+    seed gives the same observation, info and task (unless the spec says
+    ``nondeterministic``); ``options={}`` works and ``options={"task": t}`` pins the
+    task; an unknown tool call, non-JSON arguments and garbage text are answered,
+    not raised (the first two with an ``error`` tool message); ``reference_action``
+    is an assistant `Message`; the oracle (playing ``reference_action``) terminates
+    the episode, the same way twice; with ``grade``, its score under the env's
+    grader equals the spec's ``oracle_score`` (1.0 by default; None skips it);
+    ``close`` twice is harmless. The env is closed afterwards.
+
+    Args:
+        env: The env to check (as `make` returns it, wrappers included).
+        seed: Seed used for every reset.
+        grade: Also grade the oracle's episode.
+
+    Example:
+        >>> import asyncio
+        >>> from gymforge.env import make
+        >>> asyncio.run(check_env(make("gymforge/CalculatorAgent-v0")))
+    """
+    spec = env.spec
+    deterministic = not (spec is not None and spec.nondeterministic)
+
+    def fail(message: str) -> EnvCheckError:
+        return EnvCheckError(f"{env!r}: {message}")
+
+    async def guarded(what: str, make_call: Callable[[], Awaitable[_T]]) -> _T:
+        try:
+            return await make_call()
+        except EnvCheckError:
+            raise
+        except Exception as exc:
+            raise fail(f"{what} raised {type(exc).__name__}: {exc}") from exc
+
+    async def reset() -> tuple[list[Message], Info]:
+        out = await guarded("reset(seed)", lambda: env.reset(seed=seed))
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise fail("reset() must return (observation, info)")
+        observation, info = out
+        if not isinstance(observation, list) or not all(
+            isinstance(m, Message) for m in observation
+        ):
+            raise fail("reset()'s observation must be a list of Message")
+        if not observation:
+            raise fail("reset()'s observation is empty: show the model its task")
+        if not isinstance(info, Info):
+            raise fail(f"reset()'s info must be an Info, got {type(info).__name__}")
+        return observation, info
+
+    async def step(what: str, action: Message) -> StepResult:
+        result = await guarded(f"step() with {what}", lambda: env.step(action))
+        if not isinstance(result, StepResult):
+            raise fail(f"step() with {what} returned {type(result).__name__}, not StepResult")
+        return result
+
+    first = await reset()
+    task = env.task
+    if not isinstance(task, Task):
+        raise fail("env.task must be a Task after reset()")
+    grader = env.grader()
+    if not (
+        isinstance(getattr(grader, "name", None), str) and callable(getattr(grader, "grade", None))
+    ):
+        raise fail("env.grader() must return a Grader (with .name and async .grade)")
+    env.task_family  # noqa: B018 - must not raise
+    second = await reset()
+    if deterministic and (first != second or env.task != task):
+        raise fail(
+            "reset() with the same seed gave a different observation, info or task; "
+            "take all randomness from the seed, or register with nondeterministic=True"
+        )
+    await guarded("reset(options={})", lambda: env.reset(seed=seed, options={}))
+    await guarded(
+        "reset(options={'task'})", lambda: env.reset(seed=seed + 1, options={"task": task})
+    )
+    if env.task != task:
+        raise fail("reset(options={'task': task}) must pin that task")
+
+    _, info = await reset()
+    unknown = ToolCall.make(_UNKNOWN_TOOL, {}, id="check_unknown")
+    result = await step("an unknown tool", Message.assistant(tool_calls=[unknown]))
+    if not _has_error_reply(result, "check_unknown"):
+        raise fail("an unknown tool call must be answered by an 'error: ...' tool message")
+    if info.tools:
+        await reset()
+        bad = ToolCall.make(info.tools[0].name, "{not json", id="check_badjson")
+        result = await step("non-JSON arguments", Message.assistant(tool_calls=[bad]))
+        if not _has_error_reply(result, "check_badjson"):
+            raise fail("non-JSON tool arguments must be answered by an 'error: ...' tool message")
+    await reset()
+    await step("garbage text", Message.assistant(_GARBAGE))
+
+    await reset()
+    action = await guarded("reference_action()", env.reference_action)
+    if not isinstance(action, Message) or action.role != "assistant":
+        raise fail("reference_action() must return an assistant Message")
+
+    oracle = await guarded("the oracle episode", lambda: oracle_episode(env, seed=seed))
+    if not oracle.terminated:
+        state = "was truncated" if oracle.truncated else "did not end"
+        raise fail(f"the oracle (playing reference_action) {state}: it must terminate the episode")
+    if deterministic:
+        again = await guarded("the oracle episode", lambda: oracle_episode(env, seed=seed))
+        if again.messages != oracle.messages or again.turns != oracle.turns:
+            raise fail("the oracle's episode differs between two runs with the same seed")
+    expected = 1.0 if spec is None else spec.oracle_score
+    if grade and expected is not None:
+        score = await guarded("grading the oracle", lambda: env.grader().grade(oracle.task, oracle))
+        if score.value is None or not math.isclose(score.value, expected, abs_tol=1e-9):
+            raise fail(
+                f"the oracle scored {score.value} (expected {expected}): {score.explanation}"
+            )
+
+    await guarded("close()", env.close)
+    await guarded("a second close()", env.close)

@@ -1,0 +1,303 @@
+"""The Gymnasium adapter: any gymforge env as a synchronous ``gymnasium.Env``.
+
+Observations and actions are strings:
+
+- an **observation** is a JSON array of the new messages (OpenAI chat format plus
+  gymforge's fields, ``None`` fields left out), lossless: `decode_observation`
+  turns it back into `Message` objects;
+- an **action** is either plain text (the assistant's content) or JSON: an
+  assistant message ``{"content": ..., "tool_calls": [...]}``, one call
+  ``{"name": ..., "arguments": ...}``, or a list of such calls (see `parse_action`).
+
+``info`` is the env's `Info` as a plain dict. When the episode ends the adapter
+grades it with the env's grader (``grade=True``): the score's value is added to
+the last step's reward and the whole `Score` is ``info["score"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import gymnasium
+import numpy as np
+import pydantic
+from gymnasium import spaces
+
+from gymforge.env._env import Env
+from gymforge.env._episode import episode_trajectory
+from gymforge.env._registry import make
+from gymforge.types import JsonValue, Message, Score, ToolCall, Turn
+
+__all__ = ["AnyText", "GymnasiumEnv", "decode_observation", "encode_observation", "parse_action"]
+
+_T = TypeVar("_T")
+
+
+class AnyText(spaces.Text):
+    """A `gymnasium.spaces.Text` that contains any `str` within its length bounds.
+
+    Gymnasium's `Text` rejects characters outside its charset, so real transcripts
+    ("Café", "τ") would fail ``contains``. Samples still come from the charset,
+    with lengths capped at `sample_max_length` so random actions stay short.
+
+    Args:
+        max_length: Longest string in the space.
+        min_length: Shortest string in the space.
+        sample_max_length: Longest string `sample` draws (when not given a length).
+        seed: Seed of the space's sampler.
+
+    Example:
+        >>> space = AnyText(100, seed=0)
+        >>> "Café τ" in space, 3 in space, "x" * 101 in space
+        (True, False, False)
+        >>> space.sample() in space
+        True
+    """
+
+    def __init__(
+        self,
+        max_length: int,
+        *,
+        min_length: int = 0,
+        sample_max_length: int = 64,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        super().__init__(max_length, min_length=min_length, seed=seed)
+        self.sample_max_length = max(min_length, min(sample_max_length, max_length))
+
+    def contains(self, x: Any) -> bool:
+        """True for any str whose length is within the bounds."""
+        return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        """A random string from the charset (length capped at `sample_max_length`)."""
+        if mask is None and probability is None:
+            length = int(self.np_random.integers(self.min_length, self.sample_max_length + 1))
+            return str(super().sample(mask=(length, None)))
+        return str(super().sample(mask=mask, probability=probability))
+
+    def __repr__(self) -> str:
+        return f"AnyText({self.min_length}, {self.max_length})"
+
+
+def encode_observation(messages: Sequence[Message]) -> str:
+    """Messages as the adapter's observation: a JSON array, lossless.
+
+    Example:
+        >>> encode_observation([Message.user("Café?")])
+        '[{"role": "user", "content": "Café?"}]'
+    """
+    return json.dumps(
+        [m.model_dump(mode="json", exclude_none=True) for m in messages], ensure_ascii=False
+    )
+
+
+def decode_observation(observation: str) -> list[Message]:
+    """The messages of an observation string.
+
+    Example:
+        >>> decode_observation(encode_observation([Message.user("hi")]))[0].content
+        'hi'
+    """
+    return [Message.model_validate(m) for m in json.loads(observation)]
+
+
+def _tool_call(item: Mapping[str, Any], default_id: str) -> ToolCall:
+    function = item.get("function", item)
+    if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+        raise ValueError("a tool call needs a name")
+    arguments = function.get("arguments", function.get("parameters", {}))
+    call_id = item.get("id") or default_id
+    return ToolCall.make(function["name"], arguments, id=str(call_id))
+
+
+def _from_json(data: Any, prefix: str) -> Message:
+    if isinstance(data, list):
+        calls = [_tool_call(c, f"{prefix}_{i}") for i, c in enumerate(data)]
+        return Message.assistant(tool_calls=calls)
+    if not isinstance(data, Mapping):
+        raise ValueError("not an object")
+    if "tool_calls" in data or "content" in data or "role" in data:
+        if data.get("role", "assistant") != "assistant":
+            raise ValueError("an action is an assistant message")
+        raw_calls = data.get("tool_calls") or []
+        calls = [_tool_call(c, f"{prefix}_{i}") for i, c in enumerate(raw_calls)]
+        content = data.get("content")
+        if content is not None and not isinstance(content, str):
+            raise ValueError("content must be a string")
+        return Message.assistant(content, tool_calls=calls or None)
+    if "name" in data or "function" in data:
+        return Message.assistant(tool_calls=[_tool_call(data, f"{prefix}_0")])
+    raise ValueError("unrecognised action object")
+
+
+def parse_action(action: str, *, call_id_prefix: str = "call") -> Message:
+    r"""The assistant `Message` an adapter action string stands for.
+
+    JSON forms (anything else, or JSON that does not fit, is plain text content):
+    ``{"content": str, "tool_calls": [...]}``; ``{"name": str, "arguments": obj|str}``;
+    a list of such calls. Calls may use the OpenAI shape
+    ``{"id", "type", "function": {"name", "arguments"}}``; missing ids become
+    ``f"{call_id_prefix}_{i}"``.
+
+    Example:
+        >>> call = parse_action('{"name": "calculate", "arguments": {"expression": "1+2"}}')
+        >>> call.tool_calls[0].id, call.tool_calls[0].function.arguments
+        ('call_0', '{"expression": "1+2"}')
+        >>> parse_action("The answer is \\boxed{3}").content
+        'The answer is \\boxed{3}'
+    """
+    if not isinstance(action, str):
+        raise TypeError(f"an action is a str, got {type(action).__name__}")
+    text = action.strip()
+    if text[:1] in ("{", "["):
+        try:
+            return _from_json(json.loads(text), call_id_prefix)
+        except (ValueError, TypeError, pydantic.ValidationError):
+            pass
+    return Message.assistant(action)
+
+
+class GymnasiumEnv(gymnasium.Env[str, str]):
+    r"""A gymforge env as a synchronous ``gymnasium.Env`` with text spaces.
+
+    Every registered id is also registered with Gymnasium with this class as
+    entry point, so ``gymnasium.make("gymforge/Arithmetic-v0")`` works. The async
+    env runs on the adapter's own event loop (on a helper thread when called from
+    inside a running loop). With ``seed`` given, ``reset`` passes it to the env
+    unchanged (same task as ``await env.reset(seed=...)``); without one it draws
+    the env seed from ``self.np_random``. Vector envs over text spaces need
+    ``AsyncVectorEnv(..., shared_memory=False)``.
+
+    Args:
+        env_id: Registered id to `make` (with `kwargs`), or None when `env` is given.
+        env: An env instance to adapt instead.
+        render_mode: Must be None (there is nothing to render).
+        grade: Grade finished episodes into the last reward and ``info["score"]``.
+        max_observation_length: Bound of the observation space.
+        max_action_length: Bound of the action space.
+        **kwargs: Keyword arguments for `make`.
+
+    Example:
+        >>> import gymnasium
+        >>> import gymforge.env
+        >>> gymforge.env.load_plugins()
+        >>> env = gymnasium.make("gymforge/Arithmetic-v0")
+        >>> obs, info = env.reset(seed=0)
+        >>> task = env.unwrapped.env.task
+        >>> _, reward, terminated, _, info = env.step(f"\\boxed{{{task.answer}}}")
+        >>> reward, terminated, info["score"]["value"]
+        (1.0, True, 1.0)
+        >>> env.close()
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 - Gymnasium's API
+
+    def __init__(
+        self,
+        env_id: str | None = None,
+        *,
+        env: Env | None = None,
+        render_mode: str | None = None,
+        grade: bool = True,
+        max_observation_length: int = 10_000_000,
+        max_action_length: int = 1_000_000,
+        **kwargs: Any,
+    ) -> None:
+        if (env_id is None) == (env is None):
+            raise TypeError("GymnasiumEnv needs exactly one of env_id= or env=")
+        if render_mode is not None:
+            raise ValueError(f"gymforge envs have no render modes, got {render_mode!r}")
+        self.render_mode = None
+        self.env: Env = env if env is not None else make(str(env_id), **kwargs)
+        self.grade = grade
+        self.observation_space = AnyText(max_observation_length)
+        self.action_space = AnyText(max_action_length)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._messages: list[Message] = []
+        self._turns: list[Turn] = []
+        self._seed = 0
+        self._closed = False
+
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loop.run_until_complete(coro)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(self._loop.run_until_complete, coro).result()
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """Start an episode; returns (observation JSON, info dict)."""
+        super().reset(seed=seed)
+        inner = seed if seed is not None else int(self.np_random.integers(0, 2**62))
+        observation, info = self._run(self.env.reset(seed=inner, options=options))
+        self._seed = inner
+        self._messages = list(observation)
+        self._turns = []
+        return encode_observation(observation), info.model_dump(mode="json")
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        """Apply an action string; see `parse_action`."""
+        message = parse_action(action, call_id_prefix=f"call_{len(self._turns)}")
+        result = self._run(self.env.step(message))
+        self._messages.extend((message, *result.observation))
+        self._turns.append(
+            Turn(
+                reward=result.reward,
+                milestones=result.info.milestones,
+                terminated=result.terminated,
+                truncated=result.truncated,
+            )
+        )
+        reward = float(result.reward)
+        info: dict[str, Any] = result.info.model_dump(mode="json")
+        if self.grade and (result.terminated or result.truncated):
+            score = self._run(self._grade(result.info.milestones))
+            info["score"] = score.model_dump(mode="json")
+            if score.value is not None:
+                reward += float(score.value)
+        return (
+            encode_observation(result.observation),
+            reward,
+            bool(result.terminated),
+            bool(result.truncated),
+            info,
+        )
+
+    async def _grade(self, milestones: Mapping[str, JsonValue]) -> Score:
+        trajectory = episode_trajectory(
+            self.env,
+            self._messages,
+            self._turns,
+            seed=self._seed,
+            policy="gymnasium",
+            milestones=milestones,
+        )
+        return await self.env.grader().grade(self.env.task, trajectory)
+
+    def render(self) -> None:
+        """Nothing to render (``render_mode`` is always None)."""
+        return None
+
+    def close(self) -> None:
+        """Close the env and the adapter's event loop; calling it twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        self._run(self.env.close())
+        if self._loop is not None:
+            self._loop.close()
+
+    def __del__(self) -> None:
+        loop = getattr(self, "_loop", None)
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            loop.close()
