@@ -1,5 +1,55 @@
-"""Graders: verifiable checks, answer extraction, and composition into one reward."""
+r"""Graders: verifiable checks, answer extraction, and composition into one reward.
+
+Example:
+    >>> from gymforge.graders import exact_match, gate, regex_match
+    >>> g = gate(regex_match(r"\\boxed", name="format"), exact_match())
+    >>> g.name, g.config["factory"]
+    ('gate', 'gate')
+"""
 
 from gymforge.graders._base import Grader
+from gymforge.graders._compose import gate, product, weighted_sum
+from gymforge.graders._extract import (
+    EXTRACTORS,
+    Extractor,
+    extract_answer,
+    extract_answer_line,
+    extract_boxed,
+    extract_json_block,
+    extract_last_number,
+    final_text,
+)
+from gymforge.graders._match import (
+    env_reward,
+    exact_match,
+    json_schema,
+    normalize_answer,
+    regex_match,
+)
+from gymforge.graders._numeric import numeric, parse_number
+from gymforge.graders._registry import BuiltinGrader, grader_factories, register_grader
 
-__all__ = ["Grader"]
+__all__ = [
+    "BuiltinGrader",
+    "EXTRACTORS",
+    "Extractor",
+    "Grader",
+    "env_reward",
+    "exact_match",
+    "extract_answer",
+    "extract_answer_line",
+    "extract_boxed",
+    "extract_json_block",
+    "extract_last_number",
+    "final_text",
+    "gate",
+    "grader_factories",
+    "json_schema",
+    "normalize_answer",
+    "numeric",
+    "parse_number",
+    "product",
+    "regex_match",
+    "register_grader",
+    "weighted_sum",
+]
