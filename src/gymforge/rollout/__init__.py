@@ -14,7 +14,6 @@ from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, erro
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunResult
 from gymforge.rollout._engine import (
     EnvFactory,
-    PolicyFactory,
     count_written,
     default_env_factory,
     resolve_policy,
@@ -48,7 +47,6 @@ __all__ = [
     "EnvFactory",
     "GroupReport",
     "GroupStats",
-    "PolicyFactory",
     "RunConfig",
     "RunResult",
     "Summary",

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gymforge._util import derive_seed
+from gymforge.env import Env, make
+from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError, ResumeError
+from gymforge.policy import Policy, PolicyFactory, make_policy_factory
 from gymforge.rollout._boundary import BoundaryFailure, boundary
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunResult
 from gymforge.rollout._io import (
@@ -29,13 +32,10 @@ from gymforge.rollout._stats import group_stats, summarize
 from gymforge.types import ErrorRecord, Info, Message, Score, Task, Timings, Trajectory, Turn, Usage
 
 if TYPE_CHECKING:
-    from gymforge.env import Env
     from gymforge.graders import Grader
-    from gymforge.policy import Policy, ReferenceSource
 
 __all__ = [
     "EnvFactory",
-    "PolicyFactory",
     "count_written",
     "default_env_factory",
     "resolve_policy",
@@ -45,8 +45,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PolicyFactory = Callable[["ReferenceSource"], "Policy"]
-"""Builds the policy of one episode from its env (the oracle reads the env's reference)."""
 EnvFactory = Callable[[], "Env"]
 """Builds a fresh env for one episode."""
 
@@ -72,8 +70,7 @@ def resolve_policy(spec: str) -> PolicyFactory:
         if not callable(factory):
             raise ConfigError(f"policy spec {spec!r}: {module_name}.{attr} is not callable")
         return factory  # type: ignore[no-any-return]
-    policy_module: Any = importlib.import_module("gymforge.policy")
-    return policy_module.make_policy_factory(spec)  # type: ignore[no-any-return]
+    return make_policy_factory(spec)
 
 
 def default_env_factory(config: RunConfig) -> EnvFactory:
@@ -82,15 +79,13 @@ def default_env_factory(config: RunConfig) -> EnvFactory:
     Raises:
         NotFoundError: Unknown env id (the message suggests the nearest).
     """
-    env_module: Any = importlib.import_module("gymforge.env")
     kwargs: dict[str, Any] = dict(config.env_kwargs)
     if config.max_turns is not None:
         kwargs["max_turns"] = config.max_turns
-    env_module.spec(config.env_id)  # fails fast with "did you mean" for an unknown id
+    env_spec(config.env_id)  # fails fast with "did you mean" for an unknown id
 
     def factory() -> Env:
-        env: Env = env_module.make(config.env_id, **kwargs)
-        return env
+        return make(config.env_id, **kwargs)
 
     return factory
 

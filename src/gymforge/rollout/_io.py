@@ -46,6 +46,8 @@ class TrajectoryFile:
     """Every valid line, in file order."""
     lines: tuple[str, ...]
     """The raw text of each valid line (aligned with `trajectories`)."""
+    numbers: tuple[int, ...]
+    """The 1-based line number of each valid line (aligned with `trajectories`)."""
     damaged: tuple[DamagedLine, ...]
     """Lines that could not be parsed."""
 
@@ -68,7 +70,7 @@ def scan_trajectories(path: Path | str) -> TrajectoryFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return TrajectoryFile((), (), ())
+        return TrajectoryFile((), (), (), ())
     except OSError as exc:
         raise ConfigError(f"cannot read trajectories file {path}: {exc.strerror}") from exc
     raw_lines = data.split(b"\n")
@@ -77,6 +79,7 @@ def scan_trajectories(path: Path | str) -> TrajectoryFile:
         raw_lines = raw_lines[:-1]
     good: list[Trajectory] = []
     texts: list[str] = []
+    numbers: list[int] = []
     damaged: list[DamagedLine] = []
     for number, raw in enumerate(raw_lines, start=1):
         text = raw.decode("utf-8", errors="replace")
@@ -94,7 +97,8 @@ def scan_trajectories(path: Path | str) -> TrajectoryFile:
             continue
         good.append(traj)
         texts.append(text)
-    return TrajectoryFile(tuple(good), tuple(texts), tuple(damaged))
+        numbers.append(number)
+    return TrajectoryFile(tuple(good), tuple(texts), tuple(numbers), tuple(damaged))
 
 
 def _reason(exc: ValidationError) -> str:

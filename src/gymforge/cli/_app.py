@@ -1,0 +1,312 @@
+"""The `gymforge` command: list, show, run, inspect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from gymforge.cli._render import fmt, summary_table, transcript
+from gymforge.errors import ConfigError, GymforgeError, NotFoundError
+from gymforge.rollout import (
+    RunConfig,
+    group_stats,
+    run,
+    scan_trajectories,
+    summarize,
+)
+from gymforge.types import Sampling, Trajectory
+
+__all__ = ["app", "main", "run_cli"]
+
+app = typer.Typer(
+    name="gymforge",
+    help="Build, run, grade and audit RL environments for LLM agents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_out = Console()
+_err = Console(stderr=True, highlight=False)
+
+
+def _say(message: str) -> None:
+    _err.print(message, markup=False, soft_wrap=True)
+
+
+@app.command("list")
+def list_command() -> None:
+    """List registered envs with their versions and descriptions."""
+    from gymforge.env import list_envs
+
+    table = Table(title="gymforge envs", header_style="bold")
+    table.add_column("id")
+    table.add_column("version", justify="right")
+    table.add_column("max turns", justify="right")
+    table.add_column("description")
+    for spec in list_envs():
+        max_turns = "-" if spec.max_turns is None else str(spec.max_turns)
+        table.add_row(spec.id, f"v{spec.version}", max_turns, spec.description)
+    _out.print(table)
+
+
+@app.command("show")
+def show_command(
+    env_id: Annotated[
+        str, typer.Argument(metavar="ENV", help="Env id, e.g. gymforge/Arithmetic-v0.")
+    ],
+    seed: Annotated[int, typer.Option(help="Seed of the sample task.")] = 0,
+) -> None:
+    """Show an env: its tools and their schemas, its policy text, a sample task."""
+    from gymforge.env import make, spec
+
+    env_spec = spec(env_id)
+    env = make(env_id)
+
+    async def opening() -> tuple[Any, Any, Any]:
+        try:
+            observation, info = await env.reset(seed=seed)
+            return observation, info, env.task
+        finally:
+            await env.close()
+
+    observation, info, task = asyncio.run(opening())
+    _out.print(f"[bold]{env_spec.id}[/bold]  v{env_spec.version}  {env_spec.description}")
+    _out.print(f"max turns: {env_spec.max_turns}  nondeterministic: {env_spec.nondeterministic}")
+    _out.print(f"\n[bold]tools[/bold] ({len(info.tools)})")
+    for tool in info.tools:
+        writes = "  [yellow](writes)[/yellow]" if tool.writes else ""
+        _out.print(f"[cyan]{tool.name}[/cyan]{writes}: {tool.description}")
+        _out.print_json(json.dumps(tool.parameters))
+    if not info.tools:
+        _out.print("(none: the agent answers in text)")
+    _out.print("\n[bold]policy[/bold]")
+    _out.print(info.policy or "(none)", markup=False)
+    _out.print(f"\n[bold]sample task[/bold] (seed {seed})")
+    _out.print_json(json.dumps(task.model_dump(mode="json"), ensure_ascii=False))
+    _out.print("\n[bold]opening messages[/bold]")
+    for message in observation:
+        _out.print(f"[bold]{message.role}[/bold]: ", end="")
+        _out.print(message.content or "", markup=False)
+
+
+def _parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--env-kwarg {pair!r}: expected KEY=VALUE (VALUE as JSON or text)")
+        try:
+            kwargs[key] = json.loads(raw)
+        except ValueError:
+            kwargs[key] = raw
+    return kwargs
+
+
+@app.command("run")
+def run_command(
+    env_id: Annotated[
+        str, typer.Argument(metavar="ENV", help="Env id, e.g. gymforge/Arithmetic-v0.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Trajectories JSONL file (resumable).")],
+    policy: Annotated[
+        str,
+        typer.Option(
+            help="oracle | random | local[:GGUF] | openai:MODEL[@URL] | py:module:factory"
+        ),
+    ] = "oracle",
+    tasks: Annotated[
+        int | None,
+        typer.Option(
+            "--tasks", "-n", min=1, help="Number of tasks (default: all of --tasks-file, or 10)."
+        ),
+    ] = None,
+    group_size: Annotated[
+        int, typer.Option("--group-size", "-g", min=1, help="Samples per task (k of pass@k).")
+    ] = 1,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Episodes in flight.")
+    ] = 8,
+    seed: Annotated[int, typer.Option(help="Run seed: tasks and every episode seed.")] = 0,
+    max_turns: Annotated[
+        int | None, typer.Option(min=1, help="Turn limit (default: the env's).")
+    ] = None,
+    difficulty: Annotated[
+        int | None, typer.Option(help="Task difficulty of the env's family.")
+    ] = None,
+    tasks_file: Annotated[
+        Path | None, typer.Option(help="JSONL file of tasks instead of the env's family.")
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds per episode; over it -> 'timeout' error."),
+    ] = None,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature.")] = 0.0,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Completion tokens per turn.")] = 256,
+    env_kwarg: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE for the env (VALUE as JSON), repeatable.")
+    ] = None,
+    retry_errors: Annotated[
+        bool, typer.Option(help="On resume, re-run episodes that were recorded with an error.")
+    ] = False,
+    max_consecutive_errors: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Abort after this many identical policy errors in a row (0: never)."
+        ),
+    ] = 5,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar (default: if stderr is a TTY)."
+        ),
+    ] = None,
+) -> None:
+    """Roll out a policy on an env, write trajectories, print and save a summary."""
+    try:
+        config = RunConfig(
+            env_id=env_id,
+            env_kwargs=_parse_env_kwargs(env_kwarg or []),
+            policy=policy,
+            num_tasks=tasks,
+            group_size=group_size,
+            concurrency=concurrency,
+            seed=seed,
+            out=out,
+            max_turns=max_turns,
+            episode_timeout_s=timeout,
+            sampling=Sampling(temperature=temperature, max_tokens=max_tokens),
+            difficulty=difficulty,
+            tasks_file=tasks_file,
+            max_consecutive_errors=max_consecutive_errors or None,
+            retry_errors=retry_errors,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid option {where}: {first['msg']}") from None
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A shell that started us in the background ignores SIGINT; a run must stay stoppable.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = run(config, progress=progress, notice=_say)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    _out.print(summary_table(result.summary, title=f"{env_id}  {policy}  ({result.run_id})"))
+    groups = group_stats(scan_trajectories(out).trajectories)
+    if groups.groups and group_size > 1:
+        _out.print(
+            f"zero-variance groups (no learning signal): {len(groups.zero_variance)} of "
+            f"{len(groups.groups)}"
+        )
+    _out.print(
+        f"{result.completed} episode(s) run, {result.skipped} already in the file, "
+        f"{result.errors} error(s); trajectories: {out}; report: {result.report_path}",
+        markup=False,
+    )
+
+
+def _find_episode(
+    trajectories: Sequence[Trajectory], numbers: Sequence[int], ident: str
+) -> Trajectory:
+    if ident.isdigit():
+        for trajectory, number in zip(trajectories, numbers, strict=True):
+            if number == int(ident):
+                return trajectory
+        raise NotFoundError(
+            f"no trajectory on line {ident} (the file has {max(numbers, default=0)} lines)"
+        )
+    task_id, sep, sample = ident.rpartition("#")
+    if not sep or not sample.isdigit():
+        raise ConfigError(f"--episode {ident!r}: expected TASK_ID#SAMPLE or a line number")
+    for trajectory in trajectories:
+        if trajectory.key == (task_id, int(sample)):
+            return trajectory
+    raise NotFoundError(f"no episode {ident!r} in the file (give TASK_ID#SAMPLE or a line number)")
+
+
+@app.command("inspect")
+def inspect_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A trajectories JSONL file.")],
+    episode: Annotated[
+        str | None, typer.Option(help="Print one transcript: TASK_ID#SAMPLE or a line number.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    threshold: Annotated[float, typer.Option(help="A sample passes when reward >= this.")] = 1.0,
+) -> None:
+    """Summarise a trajectories file, or print one episode's transcript."""
+    if not file.is_file():
+        raise NotFoundError(f"no trajectories file at {file}")
+    scanned = scan_trajectories(file)
+    for damaged in scanned.damaged:
+        _say(f"warning: {file} line {damaged.line}: {damaged.reason} (skipped)")
+    if episode is not None:
+        transcript(_out, _find_episode(scanned.trajectories, scanned.numbers, episode))
+        return
+    summary = summarize(scanned.trajectories, threshold=threshold)
+    groups = group_stats(scanned.trajectories)
+    if as_json:
+        data = {
+            "summary": summary.model_dump(mode="json"),
+            "zero_variance": list(groups.zero_variance),
+        }
+        _out.print_json(json.dumps(data))
+        return
+    run_ids = sorted({t.run_id for t in scanned.trajectories})
+    envs = sorted({t.env_id for t in scanned.trajectories})
+    policies = sorted({t.policy for t in scanned.trajectories})
+    title = f"{file}: {', '.join(envs) or 'empty'}  {', '.join(policies)}"
+    _out.print(summary_table(summary, title=title))
+    _out.print(
+        f"runs: {', '.join(run_ids) or '-'}; zero-variance groups: {len(groups.zero_variance)} "
+        f"of {len(groups.groups)} ({fmt(groups.zero_variance_fraction, 2)})",
+        markup=False,
+    )
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on `argv` and return the exit code (0 ok, 2 error, 130 interrupted).
+
+    Every `GymforgeError` and usage error becomes one line on stderr, never a traceback.
+
+    Example:
+        >>> run_cli(["inspect", "/nonexistent/file.jsonl"])
+        2
+    """
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="gymforge",
+            standalone_mode=False,
+        )
+    except typer.Abort:
+        return 130
+    except typer.TyperException as exc:  # usage errors of the vendored click
+        ctx = getattr(exc, "ctx", None)
+        hint = f"\nTry '{ctx.command_path} --help'." if ctx is not None else ""
+        format_message = getattr(exc, "format_message", None)
+        text = format_message() if callable(format_message) else str(exc)
+        _say(f"error: {text}{hint}")
+        return 2
+    except GymforgeError as exc:
+        _say(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return rv if isinstance(rv, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point: ``gymforge``."""
+    sys.exit(run_cli())

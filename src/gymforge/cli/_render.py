@@ -1,0 +1,102 @@
+"""Terminal rendering for the CLI: summary tables and readable transcripts."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from gymforge.rollout import Summary
+from gymforge.types import Message, Trajectory
+
+__all__ = ["fmt", "summary_table", "transcript"]
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A number for a table cell; "-" for None.
+
+    Example:
+        >>> fmt(0.12345), fmt(None)
+        ('0.123', '-')
+    """
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def summary_table(summary: Summary, *, title: str) -> Table:
+    """The run summary as a two-column table (metric, value)."""
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    rows: list[tuple[str, str]] = [
+        ("episodes", str(summary.episodes)),
+        ("tasks", str(summary.tasks)),
+        ("mean reward", fmt(summary.mean_reward)),
+        (f"pass@1 (reward >= {summary.threshold:g})", fmt(summary.pass_at_1)),
+        (f"pass@{summary.k}", fmt(summary.pass_at_k)),
+        (f"pass^{summary.k}", fmt(summary.pass_hat_k)),
+        ("undecided (no reward)", str(summary.undecided)),
+        ("errors", str(summary.errors)),
+    ]
+    rows += [(f"  errors: {b}", str(n)) for b, n in summary.errors_by_boundary.items()]
+    if summary.incomplete_groups:
+        rows.append((f"groups with < {summary.k} samples", str(summary.incomplete_groups)))
+    for level, part in summary.by_difficulty.items():
+        rows.append(
+            (
+                f"difficulty {level}",
+                f"n={part.episodes} reward={fmt(part.mean_reward)} pass@1={fmt(part.pass_at_1)}",
+            )
+        )
+    rows += [(f"milestone {name}", fmt(rate)) for name, rate in summary.milestone_rates.items()]
+    rows.append(("mean turns", fmt(summary.mean_turns, 2)))
+    rows.append(
+        (
+            "tokens (prompt / completion)",
+            f"{summary.usage.prompt_tokens} / {summary.usage.completion_tokens}",
+        )
+    )
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _message_body(message: Message) -> Text:
+    body = Text(message.content or "")
+    for call in message.tool_calls or ():
+        if body:
+            body.append("\n")
+        body.append(f"-> {call.function.name}({call.function.arguments})", style="cyan")
+    if message.generation is not None:
+        usage = message.generation.usage
+        body.append(
+            f"\n[{usage.prompt_tokens}+{usage.completion_tokens} tokens]", style="dim italic"
+        )
+    return body
+
+
+def transcript(console: Console, t: Trajectory) -> None:
+    """Print one episode readably: header, messages, turns, score, error."""
+    console.print(
+        f"[bold]{t.task_id}#{t.sample}[/bold]  env={t.env_id}  policy={t.policy}  seed={t.seed}"
+        f"  run={t.run_id}"
+    )
+    console.print(f"task answer: {json.dumps(t.task.answer)}  difficulty: {t.task.difficulty}")
+    styles = {"system": "magenta", "user": "green", "assistant": "blue", "tool": "yellow"}
+    for message in t.messages:
+        title = message.role + (f" ({message.name})" if message.name else "")
+        console.print(Panel(_message_body(message), title=title, border_style=styles[message.role]))
+    status = "terminated" if t.terminated else "truncated" if t.truncated else "unfinished"
+    console.print(f"turns: {len(t.turns)} ({status})  reward: {fmt(t.reward)}")
+    if t.score is not None:
+        parts = ", ".join(f"{k}={fmt(v)}" for k, v in t.score.components.items())
+        console.print(f"score: {fmt(t.score.value)} {parts}  {t.score.explanation}".rstrip())
+    if t.milestones:
+        console.print(f"milestones: {json.dumps(t.milestones)}")
+    if t.error is not None:
+        console.print(
+            f"[red]error at {t.error.boundary}: {t.error.type}: {t.error.message}[/red]",
+            highlight=False,
+        )

@@ -1,0 +1,161 @@
+"""The CLI in-process: every command, and every bad input ends in one clear line, exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gymforge.cli import run_cli
+from gymforge.rollout import read_trajectories
+
+ENV = "gymforge/Arithmetic-v0"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run_cli([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _bad(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    code, _, err = _cli(capsys, *args)
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    return err
+
+
+def test_list_shows_registered_envs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, "list")
+    assert code == 0
+    assert ENV in out
+    assert "v0" in out
+
+
+def test_show_prints_tools_policy_and_a_sample_task(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, "show", ENV)
+    assert code == 0
+    for part in ("tools", "policy", "sample task (seed 0)", '"answer"', "opening messages"):
+        assert part in out
+
+
+def test_run_then_inspect(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "runs" / "a.jsonl"
+    code, stdout, _ = _cli(capsys, "run", ENV, "--tasks", "3", "-g", "2", "--out", out)
+    assert code == 0
+    assert "pass@2" in stdout
+    assert "pass^2" in stdout
+    assert len(read_trajectories(out)) == 6
+    report = json.loads(out.with_name("a.jsonl.report.json").read_text())
+    assert report["summary"]["pass_at_k"] == 1.0
+
+    code, stdout, _ = _cli(capsys, "inspect", out)
+    assert code == 0
+    assert "mean reward" in stdout
+    assert "zero-variance groups: 3 of 3" in stdout
+
+    first = read_trajectories(out)[0]
+    code, by_id, _ = _cli(capsys, "inspect", out, "--episode", f"{first.task_id}#{first.sample}")
+    assert code == 0
+    assert first.task_id in by_id
+    assert "reward: 1.000" in by_id
+    code, by_line, _ = _cli(capsys, "inspect", out, "--episode", "1")
+    assert code == 0
+    assert by_line == by_id
+
+    code, as_json, _ = _cli(capsys, "inspect", out, "--json")
+    assert json.loads(as_json)["summary"]["episodes"] == 6
+
+
+def test_unknown_env_suggests_the_nearest(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    err = _bad(capsys, "run", "gymforge/Arithmetik-v0", "--out", tmp_path / "x.jsonl")
+    assert "did you mean" in err
+    assert ENV in err
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.parametrize("spec", ["openai:", "locl", "py:nonexistent_module_xyz:f", "py:json"])
+def test_malformed_policy_spec(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, spec: str
+) -> None:
+    err = _bad(capsys, "run", ENV, "--policy", spec, "--out", tmp_path / "x.jsonl")
+    assert repr(spec) in err
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.parametrize("case", ["directory", "parent_is_file", "proc"])
+def test_unwritable_out_is_refused_before_any_rollout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    out = {
+        "directory": tmp_path,
+        "parent_is_file": blocker / "out.jsonl",
+        "proc": Path("/proc/gymforge-test/out.jsonl"),
+    }[case]
+    err = _bad(capsys, "run", ENV, "--out", out)
+    assert str(out) in err
+    assert "--out" in err
+
+
+def test_resume_with_a_different_config_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "a.jsonl"
+    assert _cli(capsys, "run", ENV, "--tasks", "2", "--out", out)[0] == 0
+    before = out.read_bytes()
+    err = _bad(capsys, "run", ENV, "--tasks", "2", "--seed", "1", "--out", out)
+    assert "different configuration" in err
+    assert "seed: 0 -> 1" in err
+    assert "new --out" in err
+    assert out.read_bytes() == before
+
+
+def test_resume_repairs_corrupt_middle_and_truncated_last_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "a.jsonl"
+    assert _cli(capsys, "run", ENV, "--tasks", "4", "--out", out)[0] == 0
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text(lines[0] + lines[1][:25] + "}\n" + lines[2] + lines[3][:60])
+    code, _, err = _cli(capsys, "run", ENV, "--tasks", "4", "--out", out)
+    assert code == 0
+    assert "line 2: invalid JSON" in err
+    assert "line 4: truncated" in err
+    damaged = [json.loads(x) for x in out.with_name("a.jsonl.damaged").read_text().splitlines()]
+    assert [d["line"] for d in damaged] == [2, 4]
+    assert damaged[1]["text"] == lines[3][:60]
+    trajs = read_trajectories(out)
+    assert len(trajs) == 4
+    assert len({t.key for t in trajs}) == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", ENV],  # --out missing
+        ["run", ENV, "--tasks", "0", "--out", "x.jsonl"],
+        ["run", ENV, "--out", "x.jsonl", "--env-kwarg", "novalue"],
+        ["frobnicate"],
+        ["inspect"],
+    ],
+)
+def test_usage_errors_are_one_clear_message(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    _bad(capsys, *args)
+
+
+def test_inspect_missing_file_and_unknown_episode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert "no trajectories file" in _bad(capsys, "inspect", tmp_path / "none.jsonl")
+    out = tmp_path / "a.jsonl"
+    assert _cli(capsys, "run", ENV, "--tasks", "1", "--out", out)[0] == 0
+    assert "no episode" in _bad(capsys, "inspect", out, "--episode", "nope#0")
+    assert "no trajectory on line 7" in _bad(capsys, "inspect", out, "--episode", "7")
