@@ -2,5 +2,14 @@
 
 from gymforge.tasks._arithmetic import ArithmeticFamily
 from gymforge.tasks._base import TaskFamily
+from gymforge.tasks._io import load_tasks, save_tasks
+from gymforge.tasks._static import StaticTasks, generate_tasks
 
-__all__ = ["ArithmeticFamily", "TaskFamily"]
+__all__ = [
+    "ArithmeticFamily",
+    "StaticTasks",
+    "TaskFamily",
+    "generate_tasks",
+    "load_tasks",
+    "save_tasks",
+]

@@ -1,0 +1,116 @@
+"""Task files: JSONL, one `Task` per line, with errors that name the file, line and field."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from gymforge.errors import ConfigError, NotFoundError
+from gymforge.types import Task
+
+__all__ = ["load_tasks", "save_tasks"]
+
+
+def save_tasks(path: str | os.PathLike[str], tasks: Iterable[Task]) -> int:
+    """Write tasks as JSONL (one JSON object per line) and return how many were written.
+
+    The file is written to a temporary sibling and renamed into place, so a crash
+    never leaves a half-written task file; parent directories are created.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from gymforge.types import Task
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "tasks.jsonl"
+        >>> save_tasks(path, [Task(id="a", prompt="1+1?", answer=2)])
+        1
+        >>> load_tasks(path)[0].answer
+        2
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as out:
+        for task in tasks:
+            if not isinstance(task, Task):
+                raise TypeError(f"save_tasks: expected Task objects, got {type(task).__name__}")
+            out.write(task.model_dump_json() + "\n")
+            count += 1
+    tmp.replace(target)
+    return count
+
+
+def load_tasks(path: str | os.PathLike[str]) -> list[Task]:
+    r"""Read a JSONL task file (blank lines are skipped).
+
+    Raises:
+        NotFoundError: The file does not exist.
+        ConfigError: A line is not JSON, not an object, not a valid `Task`, or
+            repeats an id; the message names the file, the line and the field,
+            e.g. ``tasks.jsonl line 3: field 'id': field required``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "tasks.jsonl"
+        >>> _ = path.write_text('{"id": "a", "prompt": "?"}\n{"prompt": "?"}\n')
+        >>> load_tasks(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gymforge.errors.ConfigError: ...tasks.jsonl line 2: field 'id': field required
+    """
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"task file {source} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read task file {source}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{source} line {bad}: not UTF-8 text ({exc.reason})") from None
+    lines = text.split("\n")
+    truncated = bool(lines[-1].strip())  # a complete file ends with a newline
+    tasks: list[Task] = []
+    first_seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source} line {number}"
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            hint = (
+                " (the file looks truncated: its last line has no newline)"
+                if truncated and number == len(lines)
+                else ""
+            )
+            raise ConfigError(f"{where}: invalid JSON: {exc}{hint}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a JSON object, got {type(data).__name__}")
+        try:
+            task = Task.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: {_describe(exc)}") from None
+        if task.id in first_seen:
+            raise ConfigError(
+                f"{where}: duplicate task id {task.id!r} (first on line {first_seen[task.id]})"
+            )
+        first_seen[task.id] = number
+        tasks.append(task)
+    return tasks
+
+
+def _describe(exc: ValidationError) -> str:
+    """Pydantic errors as ``field 'x': what is wrong`` (all of them, joined)."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in error["loc"]) or "(line)"
+        message = error["msg"]
+        parts.append(f"field {field!r}: {message[:1].lower()}{message[1:]}")
+    return "; ".join(parts)
