@@ -26,6 +26,7 @@ from gymforge.graders._match import (
     normalize_answer,
     regex_match,
 )
+from gymforge.graders._math import MathGrader, MathVerdict, check_math_answer, math_verified
 from gymforge.graders._numeric import numeric, parse_number
 from gymforge.graders._registry import BuiltinGrader, grader_factories, register_grader
 
@@ -34,6 +35,9 @@ __all__ = [
     "EXTRACTORS",
     "Extractor",
     "Grader",
+    "MathGrader",
+    "MathVerdict",
+    "check_math_answer",
     "env_reward",
     "exact_match",
     "extract_answer",
@@ -45,6 +49,7 @@ __all__ = [
     "gate",
     "grader_factories",
     "json_schema",
+    "math_verified",
     "normalize_answer",
     "numeric",
     "parse_number",

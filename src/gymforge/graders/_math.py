@@ -1,6 +1,6 @@
 r"""Verified math grading: math-verify + sympy, hardened, fast, and safe to time out.
 
-`check_math_answer(gold, response)` is the synchronous core and `math_grader()` the
+`check_math_answer(gold, response)` is the synchronous core and `math_verified()` the
 `Grader` built on it. The path of one answer:
 
 1. **Extraction.** Boxed answers first (``\boxed{..}``, ``\fbox{..}``). With no box,
@@ -30,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from gymforge.graders._extract import final_text
 from gymforge.graders._math_pool import PoolTimeout, shared_pool
 from gymforge.graders._math_text import (
     Candidate,
@@ -39,9 +40,10 @@ from gymforge.graders._math_text import (
     find_boxed,
     prepare_candidate,
 )
+from gymforge.graders._registry import BuiltinGrader, register_grader
 from gymforge.types import JsonValue, Score, Task, Trajectory
 
-__all__ = ["MathGrader", "MathVerdict", "check_math_answer", "math_grader"]
+__all__ = ["MathGrader", "MathVerdict", "check_math_answer", "math_verified"]
 
 _MAX_ANSWER_CHARS = 400
 """Longer boxed answers are spam for a short gold (the gold's own length is allowed too)."""
@@ -167,40 +169,18 @@ def check_math_answer(
     return _verdict(bool(result), "sympy", shown)
 
 
-def _final_text(trajectory: Trajectory) -> str:
-    for message in reversed(trajectory.messages):
-        if message.role == "assistant" and message.content:
-            return message.content
-    return ""
-
-
-@dataclass(frozen=True)
-class MathGrader:
+class MathGrader(BuiltinGrader):
     r"""Grades the last assistant message against ``task.answer`` with `check_math_answer`.
 
-    The score's component ``"math"`` repeats the value. ``grade`` never blocks the
-    event loop: anything beyond the fast path runs in a thread that waits on the
-    worker pool.
-
-    Example:
-        >>> import asyncio
-        >>> from gymforge.types import Message, Task, Trajectory
-        >>> task = Task(id="t", prompt="1+1?", answer=2)
-        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
-        ...                   policy="p", task=task,
-        ...                   messages=(Message.assistant(r"\boxed{2}"),))
-        >>> asyncio.run(math_grader().grade(task, traj)).value
-        1.0
+    Build it with `math_verified`. The score's component named after the grader
+    repeats the value. ``grade`` never blocks the event loop: anything beyond the
+    fast path runs in a thread that waits on the worker pool.
     """
 
-    name: str = "math"
-    """Metric name."""
-    timeout_s: float = 5.0
-    """Budget of one sympy call (the worker is killed past it)."""
-    workers: int | None = None
-    """Worker pool size (None: min(2, CPUs))."""
-    config: dict[str, JsonValue] = field(default_factory=dict, compare=False)
-    """The arguments the grader was built with (recorded in logs)."""
+    def __init__(self, *, name: str, timeout_s: float, workers: int | None) -> None:
+        super().__init__(name)
+        self.timeout_s = timeout_s
+        self.workers = workers
 
     def check(self, task: Task, text: str) -> MathVerdict:
         """The verdict for `text` as the answer to `task` (synchronous)."""
@@ -208,7 +188,7 @@ class MathGrader:
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Score the episode's final answer; None when sympy could not decide in time."""
-        text = _final_text(trajectory)
+        text = final_text(trajectory) or ""
         gold = _gold_text(task.answer)
         boxes = find_boxed(text)
         quick = prepare_candidate(boxes, gold) if boxes else None
@@ -223,24 +203,37 @@ class MathGrader:
         )
 
 
-def math_grader(
-    *, name: str = "math", timeout_s: float = 5.0, workers: int | None = None
+@register_grader
+def math_verified(
+    *, timeout_s: float = 5.0, workers: int | None = None, name: str = "math"
 ) -> MathGrader:
-    r"""A `MathGrader`: hardened math-verify with a fast path, a cache and process timeouts.
+    r"""Hardened math-verify equivalence of the final answer and ``task.answer``.
+
+    Boxed answers first, anchored answers otherwise, never anchor-less prose;
+    hedges, spam and value-changing percent signs get no credit; plain numbers
+    take an exact fast path, repeats hit a cache, and sympy runs in killable
+    worker processes (see the module docstring).
 
     Args:
-        name: Metric name of the score's component.
         timeout_s: Budget of one sympy call; over it the score is None with the reason.
         workers: Worker pool size (None: min(2, CPUs)); pools are shared per size.
+        name: Metric name of the score's component.
 
     Raises:
         ValueError: `timeout_s` is not positive.
 
     Example:
-        >>> math_grader(timeout_s=2.0).timeout_s
+        >>> import asyncio
+        >>> from gymforge.types import Message, Task, Trajectory
+        >>> task = Task(id="t", prompt="1+1?", answer=2)
+        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+        ...                   policy="p", task=task,
+        ...                   messages=(Message.assistant(r"\boxed{2}"),))
+        >>> asyncio.run(math_verified().grade(task, traj)).value
+        1.0
+        >>> math_verified(timeout_s=2.0).config["args"]["timeout_s"]
         2.0
     """
     if timeout_s <= 0:
         raise ValueError(f"timeout_s must be positive, got {timeout_s}")
-    config: dict[str, JsonValue] = {"name": name, "timeout_s": timeout_s, "workers": workers}
-    return MathGrader(name=name, timeout_s=timeout_s, workers=workers, config=config)
+    return MathGrader(name=name, timeout_s=timeout_s, workers=workers)

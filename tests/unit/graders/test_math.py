@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gymforge.graders._math import MathGrader, check_math_answer, math_grader
+from gymforge.graders._math import MathGrader, check_math_answer, math_verified
 from gymforge.graders._math_pool import PoolTimeout, VerifierPool, shared_pool
 from gymforge.types import Message, Task, Trajectory
 
@@ -132,7 +132,7 @@ def test_hack_huge_expression_times_out_with_none() -> None:
 def test_timeout_score_is_none_through_the_grader() -> None:
     task = Task(id="t", prompt="?", answer=2)
     score = asyncio.run(
-        math_grader(timeout_s=1.0, workers=1).grade(task, trajectory(task, r"\boxed{9^{9^{9}}}"))
+        math_verified(timeout_s=1.0, workers=1).grade(task, trajectory(task, r"\boxed{9^{9^{9}}}"))
     )
     assert score.value is None
     assert "timed out" in score.explanation
@@ -162,7 +162,7 @@ async def test_grade_does_not_block_the_event_loop() -> None:
     order: list[str] = []
 
     async def grade() -> None:
-        score = await math_grader(workers=1).grade(task, trajectory(task, r"\boxed{1 + w^3}"))
+        score = await math_verified(workers=1).grade(task, trajectory(task, r"\boxed{1 + w^3}"))
         order.append(f"graded {score.value}")
 
     async def tick() -> None:
@@ -194,11 +194,14 @@ def test_pool_reports_worker_errors() -> None:
 
 
 def test_grader_pickles_and_validates() -> None:
-    grader = math_grader(name="m", timeout_s=2.0)
+    grader = math_verified(name="m", timeout_s=2.0)
     clone = pickle.loads(pickle.dumps(grader))
     assert isinstance(clone, MathGrader)
-    assert clone.config == {"name": "m", "timeout_s": 2.0, "workers": None}
+    assert clone.config == {
+        "factory": "math_verified",
+        "args": {"timeout_s": 2.0, "workers": None, "name": "m"},
+    }
     with pytest.raises(ValueError, match="timeout_s"):
-        math_grader(timeout_s=0)
+        math_verified(timeout_s=0)
     with pytest.raises(ValueError, match="gold answer"):
         check(None, r"\boxed{1}")

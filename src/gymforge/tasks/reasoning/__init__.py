@@ -17,10 +17,10 @@ from gymforge.tasks.reasoning._logic import (
 from gymforge.tasks.reasoning._words import WordProblemsFamily
 
 __all__ = [
-    "FAMILIES",
     "CountdownFamily",
     "Curriculum",
     "CurriculumConfig",
+    "FAMILIES",
     "FractionsFamily",
     "KnightsKnavesFamily",
     "LinearEquationsFamily",

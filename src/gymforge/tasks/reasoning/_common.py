@@ -6,7 +6,6 @@ import abc
 import random
 import re
 from fractions import Fraction
-from typing import ClassVar
 
 from gymforge._util import derive_seed
 from gymforge.types import JsonValue, Score, Task
@@ -129,7 +128,7 @@ class ReasoningFamily(abc.ABC):
     consecutive indices, starting at a level chosen by the seed.
     """
 
-    name: ClassVar[str] = "reasoning"
+    name: str = "reasoning"
     """Family name; task ids start with it."""
 
     def __init__(self, difficulty: int | None = None) -> None:
