@@ -1,0 +1,30 @@
+r"""Isolated execution of untrusted code: the `Sandbox` protocol, backends and warm pool.
+
+Example:
+    >>> from gymforge.sandbox import Limits, get_sandbox
+    >>> with get_sandbox(pool_size=1) as sb:
+    ...     sb.run_sync(["python", "-c", "print('hi')"], limits=Limits(wall=5)).stdout
+    'hi\n'
+"""
+
+from gymforge.sandbox._backends import Backend, BwrapBackend, ProcessBackend
+from gymforge.sandbox._pool import (
+    IsolatedSandbox,
+    backend_names,
+    default_backend_name,
+    get_sandbox,
+)
+from gymforge.sandbox._types import Limits, Sandbox, SandboxResult
+
+__all__ = [
+    "Backend",
+    "BwrapBackend",
+    "IsolatedSandbox",
+    "Limits",
+    "ProcessBackend",
+    "Sandbox",
+    "SandboxResult",
+    "backend_names",
+    "default_backend_name",
+    "get_sandbox",
+]
