@@ -1,15 +1,49 @@
-"""Two-player games with a real win condition, and the KeyDoor gridworld."""
+"""Two-player games with a real win condition, and the KeyDoor gridworld.
+
+``gymforge/TicTacToe-v0`` and ``gymforge/ConnectFour-v0`` are played through a
+``move`` tool against a random, alpha-beta or `Policy` opponent, with reward
++1/0/-1 from the rules; ``gymforge/KeyDoor-v0`` is a gridworld of rooms, keys and
+doors with a sparse reward at the goal and env-verified milestones.
+"""
 
 from gymforge.envs.games._connect4 import ConnectFour
-from gymforge.envs.games._search import alphabeta, choose_move, minimax, move_values
+from gymforge.envs.games._game_env import ConnectFourEnv, GameFamily, TicTacToeEnv
+from gymforge.envs.games._keydoor import (
+    KeyDoorLayout,
+    KeyDoorState,
+    generate_layout,
+    shortest_plan,
+)
+from gymforge.envs.games._keydoor_env import KeyDoorEnv, KeyDoorFamily
+from gymforge.envs.games._opponents import (
+    Opponent,
+    PolicyOpponent,
+    RandomOpponent,
+    SearchOpponent,
+)
+from gymforge.envs.games._search import GameState, alphabeta, choose_move, minimax, move_values
 from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
 
 __all__ = [
     "ConnectFour",
+    "ConnectFourEnv",
+    "GameFamily",
+    "GameState",
+    "KeyDoorEnv",
+    "KeyDoorFamily",
+    "KeyDoorLayout",
+    "KeyDoorState",
+    "Opponent",
+    "PolicyOpponent",
+    "RandomOpponent",
+    "SearchOpponent",
     "TicTacToe",
+    "TicTacToeEnv",
     "alphabeta",
     "choose_move",
+    "generate_layout",
     "minimax",
     "move_values",
     "perfect_move",
+    "shortest_plan",
 ]

@@ -50,7 +50,7 @@ def _windows() -> tuple[int, ...]:
 
 
 _WINDOWS = _windows()  # the 69 four-cell windows a line can occupy
-_WEIGHT = (0, 1, 5, 40, 0)  # value of a window holding n of one side's pieces and none of the other
+_WEIGHT = (0, 1, 5, 40, 0)  # window holding n of one side's pieces and none of the other's
 _CENTRE = sum(_bit(3, r) for r in range(ROWS))
 
 
@@ -107,7 +107,12 @@ class ConnectFour:
         return ConnectFour(boards, heights, 3 - self.to_move, won)
 
     def heuristic(self) -> int:
-        """Open windows weighted by how full they are, plus centre control (side to move)."""
+        """Open windows weighted by how full they are, plus centre control (side to move).
+
+        A four-cell window holding n of one side's pieces and none of the other's is
+        worth 1, 5 or 40 for n = 1, 2, 3 (positive for the side to move); each piece
+        in the centre column is worth 3.
+        """
         mine, theirs = self.boards[self.to_move - 1], self.boards[2 - self.to_move]
         score = 3 * ((mine & _CENTRE).bit_count() - (theirs & _CENTRE).bit_count())
         for w in _WINDOWS:

@@ -37,6 +37,10 @@ class GameState(Protocol):
         """Legal moves in the search's fixed ordering (empty when the game is over)."""
         ...
 
+    def is_over(self) -> bool:
+        """True after a win or when no move is left (a draw)."""
+        ...
+
     def play(self, move: int) -> Self:
         """The position after `move`; raises `ValueError` for an illegal move."""
         ...
@@ -48,6 +52,8 @@ class GameState(Protocol):
     def key(self) -> Hashable:
         """A hashable identity of the position (for caches)."""
         ...
+
+    def __hash__(self) -> int: ...
 
 
 def _terminal(state: GameState, ply: int) -> int | None:

@@ -148,3 +148,35 @@ def test_connect4_render_shows_pieces_bottom_up() -> None:
     lines = _c4([0, 6]).render().splitlines()
     assert lines[0] == " 1 2 3 4 5 6 7"
     assert lines[-2] == "|X . . . . . O|"
+
+
+def _naive_heuristic(s: ConnectFour) -> int:
+    mine, theirs = s.to_move, 3 - s.to_move
+    score = 3 * (
+        sum(s.cell(3, r) == mine for r in range(6)) - sum(s.cell(3, r) == theirs for r in range(6))
+    )
+    weight = {1: 1, 2: 5, 3: 40}
+    for c in range(7):
+        for r in range(6):
+            for dc, dr in ((1, 0), (0, 1), (1, 1), (1, -1)):
+                cells = [(c + i * dc, r + i * dr) for i in range(4)]
+                if not all(0 <= x < 7 and 0 <= y < 6 for x, y in cells):
+                    continue
+                vals = [s.cell(x, y) for x, y in cells]
+                if theirs not in vals and vals.count(mine):
+                    score += weight[vals.count(mine)]
+                if mine not in vals and vals.count(theirs):
+                    score -= weight[vals.count(theirs)]
+    return score
+
+
+def test_connect4_bit_parallel_heuristic_matches_window_by_window_count() -> None:
+    rng = random.Random(3)
+    for _ in range(30):
+        s = ConnectFour.initial()
+        for _ in range(rng.randint(0, 30)):
+            if s.is_over():
+                break
+            s = s.play(rng.choice(s.legal_moves()))
+            if not s.is_over():
+                assert s.heuristic() == _naive_heuristic(s)
