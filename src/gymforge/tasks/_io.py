@@ -84,13 +84,15 @@ def load_tasks(path: str | os.PathLike[str]) -> list[Task]:
         where = f"{source} line {number}"
         try:
             data = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             hint = (
                 " (the file looks truncated: its last line has no newline)"
                 if truncated and number == len(lines)
                 else ""
             )
-            raise ConfigError(f"{where}: invalid JSON: {exc}{hint}") from None
+            raise ConfigError(
+                f"{where}: invalid JSON at column {exc.colno}: {exc.msg}{hint}"
+            ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: expected a JSON object, got {type(data).__name__}")
         try:

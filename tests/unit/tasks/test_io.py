@@ -77,8 +77,11 @@ def test_blank_lines_are_skipped(tmp_path: Path) -> None:
     ("text", "message"),
     [
         (GOOD + B + '{"prompt": "p"}\n', "tasks.jsonl line 3: field 'id': field required"),
-        (GOOD + '{"id": "b", "prompt": "p",}\n', "tasks.jsonl line 2: invalid JSON: "),
-        (GOOD + '{"id": "b", "pro', "line 2: invalid JSON: "),
+        (
+            GOOD + '{"id": "b", "prompt": "p",}\n',
+            "line 2: invalid JSON at column 27: Expecting property name",
+        ),
+        (GOOD + '{"id": "b", "pro', "line 2: invalid JSON at column 13: "),
         (GOOD + "[1, 2]\n", "line 2: expected a JSON object, got list"),
         ('{"id": "a", "prompt": "p", "colour": 1}\n', "line 1: field 'colour': extra inputs"),
         ('{"id": "a", "prompt": "p", "difficulty": "hard"}\n', "line 1: field 'difficulty': "),
@@ -96,7 +99,7 @@ def test_bad_files_name_the_file_line_and_field(tmp_path: Path, text: str, messa
 
 def test_truncated_last_line_is_called_truncated(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + GOOD.replace('"a"', '"b"') + '{"id": "c", "prompt": "unfini')
-    with pytest.raises(ConfigError, match=r"line 3: invalid JSON: .*looks truncated"):
+    with pytest.raises(ConfigError, match=r"line 3: invalid JSON at column \d+: .*looks truncated"):
         load_tasks(path)
 
 
