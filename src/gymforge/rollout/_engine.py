@@ -400,6 +400,7 @@ async def run_async(
         (task, s) for task in tasks for s in range(config.group_size) if (task.id, s) not in done
     )
     total = len(tasks) * config.group_size
+    already = total - len(pending)
     episode = _Episode(config, run_id, env_factory, policy_factory, grader)
     streak = _ErrorStreak(config.max_consecutive_errors)
     new: list[Trajectory] = []
@@ -426,6 +427,13 @@ async def run_async(
                 for w in workers:
                     w.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        writer.close()
+        say(
+            f"interrupted: {already + len(new)} of {total} episodes written to {config.out}; "
+            "run the same command again to resume"
+        )
+        raise
     finally:
         writer.close()
     everything = existing + new
@@ -442,7 +450,7 @@ async def run_async(
         out=config.out,
         report_path=config.report_path,
         total=total,
-        skipped=len(done),
+        skipped=already,
         completed=len(new),
         errors=sum(t.error is not None for t in new),
         damaged_lines=damaged,
