@@ -125,12 +125,17 @@ class _Output:
     finish_reason: str
 
 
+def _context_size(llm: Any) -> int:
+    """Usable context: llama.cpp may pad n_ctx up, but the Python-side buffers are not."""
+    return min(int(llm.n_ctx()), len(llm.input_ids))
+
+
 def _generate(llm: Any, prompt_ids: list[int], sampling: Sampling, seed: int) -> _Output:
     """Decode token by token (blocking): ids, logprobs under the model, stop handling."""
     import llama_cpp
     import numpy as np
 
-    budget = min(sampling.max_tokens, llm.n_ctx() - len(prompt_ids))
+    budget = min(sampling.max_tokens, _context_size(llm) - len(prompt_ids))
     vocab = llama_cpp.llama_model_get_vocab(llm.model)
     n_vocab = llm.n_vocab()
     llm.reset()  # no prefix reuse: a fresh prompt eval keeps results bit-identical
@@ -269,10 +274,11 @@ class LocalPolicy:
             llm = loaded.llm
             prompt = self._prompt(llm, history)
             prompt_ids = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
-            if len(prompt_ids) >= llm.n_ctx():
+            if len(prompt_ids) >= _context_size(llm):
                 raise PolicyError(
                     f"the prompt has {len(prompt_ids)} tokens but the context window is "
-                    f"{llm.n_ctx()}; raise n_ctx (LocalPolicy(n_ctx=...)) or shorten the episode"
+                    f"{_context_size(llm)}; raise n_ctx (LocalPolicy(n_ctx=...)) or shorten "
+                    "the episode"
                 )
             return prompt_ids, _generate(llm, prompt_ids, sampling, seed)
 

@@ -11,6 +11,7 @@ import email.utils
 import logging
 import os
 import random
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -58,17 +59,20 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _cause(exc: BaseException) -> str:
-    """The innermost readable reason of a connection error ("connection refused", ...)."""
-    inner: BaseException = exc
-    while inner.__cause__ is not None:
-        inner = inner.__cause__
-    text = str(inner).strip() or type(inner).__name__
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if "timed out" in lowered or "timeout" in type(inner).__name__.lower():
-        return "timed out"
-    return text
+    """The most telling reason in an error's chain ("connection refused", "timed out", ...)."""
+    chain: list[BaseException] = []
+    inner: BaseException | None = exc
+    while inner is not None and inner not in chain:
+        chain.append(inner)
+        inner = inner.__cause__ or inner.__context__
+    for err in chain:
+        if isinstance(err, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(err, TimeoutError) or "timeout" in type(err).__name__.lower():
+            return "timed out"
+    if any(isinstance(err, socket.gaierror) for err in chain):
+        return "host name not found"
+    return str(chain[-1]).strip() or type(chain[-1]).__name__
 
 
 class OpenAIPolicy:
@@ -175,10 +179,16 @@ class OpenAIPolicy:
         return self._client, self._semaphore
 
     async def aclose(self) -> None:
-        """Close the HTTP client (optional; it is also closed with its event loop)."""
+        """Close the HTTP client; the next `act` opens a new one."""
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+    async def __aenter__(self) -> OpenAIPolicy:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     def _request(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], seed: int, s: Sampling
@@ -197,6 +207,7 @@ class OpenAIPolicy:
             body["tools"] = [spec.to_openai() for spec in tools]
         if self.logprobs:
             body["logprobs"] = True
+            body["top_logprobs"] = 0  # llama.cpp's server sends logprobs only with this set
         if self.extra_body:
             body["extra_body"] = self.extra_body
         return body
