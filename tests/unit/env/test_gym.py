@@ -1,0 +1,226 @@
+import json
+from typing import Any
+
+import gymnasium
+import pytest
+from gymnasium.utils.env_checker import check_env as gymnasium_check_env
+
+from gymforge.env import (
+    AnyText,
+    GymnasiumEnv,
+    SingleTurnEnv,
+    decode_observation,
+    encode_observation,
+    load_plugins,
+    make,
+    parse_action,
+)
+from gymforge.types import Generation, Message, ToolCall
+
+BUILTIN = ["gymforge/Arithmetic-v0", "gymforge/CalculatorAgent-v0"]
+
+
+@pytest.fixture(autouse=True)
+def _plugins() -> None:
+    load_plugins()
+
+
+@pytest.mark.parametrize("env_id", BUILTIN)
+def test_gymnasium_make_and_env_checker(env_id: str) -> None:
+    env = gymnasium.make(env_id)
+    try:
+        assert isinstance(env.unwrapped, GymnasiumEnv)
+        gymnasium_check_env(env.unwrapped)
+    finally:
+        env.close()
+
+
+def test_reset_seed_gives_the_same_task_as_the_async_env() -> None:
+    env = gymnasium.make("gymforge/Arithmetic-v0")
+    try:
+        obs, info = env.reset(seed=17)
+        adapter = env.unwrapped
+        assert isinstance(adapter, GymnasiumEnv)
+        task = adapter.env.task
+        direct = make("gymforge/Arithmetic-v0")
+        import asyncio
+
+        direct_obs, _ = asyncio.run(direct.reset(seed=17))
+        assert direct.task == task
+        assert decode_observation(obs) == direct_obs
+        assert info == {"tools": [], "policy": None, "milestones": {"answered": False}, "extra": {}}
+    finally:
+        env.close()
+
+
+def test_reset_without_seed_is_driven_by_np_random() -> None:
+    a, b = gymnasium.make("gymforge/Arithmetic-v0"), gymnasium.make("gymforge/Arithmetic-v0")
+    try:
+        a.reset(seed=3)
+        b.reset(seed=3)
+        assert a.reset()[0] == b.reset()[0]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_oracle_through_the_adapter_is_graded() -> None:
+    env = gymnasium.make("gymforge/CalculatorAgent-v0")
+    try:
+        env.reset(seed=5)
+        adapter = env.unwrapped
+        assert isinstance(adapter, GymnasiumEnv)
+        expression = adapter.env.task.metadata["expression"]
+        call = json.dumps({"name": "calculate", "arguments": {"expression": expression}})
+        obs, reward, terminated, truncated, info = env.step(call)
+        [tool_msg] = decode_observation(obs)
+        assert tool_msg.role == "tool"
+        assert tool_msg.content == str(adapter.env.task.answer)
+        assert (reward, terminated, truncated) == (0.0, False, False)
+        assert info["milestones"]["used_calculator"] is True
+        assert "score" not in info
+        obs, reward, terminated, truncated, info = env.step(f"\\boxed{{{tool_msg.content}}}")
+        assert (obs, reward, terminated, truncated) == ("[]", 1.0, True, False)
+        assert info["score"]["value"] == 1.0
+    finally:
+        env.close()
+
+
+def test_wrong_answer_scores_zero_and_grade_false_skips_grading() -> None:
+    for grade, expected in ((True, 0.0), (False, 0.0)):
+        env = gymnasium.make("gymforge/Arithmetic-v0", grade=grade)
+        try:
+            env.reset(seed=0)
+            _, reward, terminated, _, info = env.step("\\boxed{123456789}")
+            assert (reward, terminated) == (expected, True)
+            assert ("score" in info) is grade
+        finally:
+            env.close()
+
+
+def test_max_turns_truncation_shows_through_the_adapter() -> None:
+    env = gymnasium.make("gymforge/CalculatorAgent-v0", max_turns=2)
+    try:
+        env.reset(seed=0)
+        assert env.step("hmm")[3] is False
+        _, reward, terminated, truncated, info = env.step("still thinking")
+        assert (terminated, truncated, reward) == (False, True, 0.0)
+        assert info["score"]["value"] == 0.0
+    finally:
+        env.close()
+
+
+def test_adapting_an_unregistered_env(family: Any, grader: Any) -> None:
+    env = GymnasiumEnv(env=SingleTurnEnv(family, grader))
+    try:
+        obs, _ = env.reset(seed=1, options={"task_index": 3})
+        assert decode_observation(obs) == [Message.user("What is 3 + 1?")]
+        _, reward, terminated, _, _ = env.step("\\boxed{4}")
+        assert (reward, terminated) == (1.0, True)
+    finally:
+        env.close()
+        env.close()
+
+
+async def test_the_adapter_works_inside_a_running_event_loop() -> None:
+    env = GymnasiumEnv("gymforge/Arithmetic-v0")
+    try:
+        obs, _ = env.reset(seed=2)
+        assert decode_observation(obs)[0].role == "user"
+        assert env.step("\\boxed{0}")[2] is True
+    finally:
+        env.close()
+
+
+def test_constructor_validation() -> None:
+    with pytest.raises(TypeError, match="exactly one"):
+        GymnasiumEnv()
+    with pytest.raises(ValueError, match="no render modes"):
+        GymnasiumEnv("gymforge/Arithmetic-v0", render_mode="human")
+
+
+def test_sync_vector_env_over_text_spaces() -> None:
+    envs = gymnasium.vector.SyncVectorEnv(
+        [lambda: gymnasium.make("gymforge/CalculatorAgent-v0") for _ in range(2)]
+    )
+    try:
+        obs, _ = envs.reset(seed=[1, 2])
+        assert len(obs) == 2
+        call = '{"name": "calculate", "arguments": {"expression": "2**10"}}'
+        obs, rewards, terminated, _, _ = envs.step(("hello", call))
+        assert decode_observation(obs[1])[0].content == "1024"
+        assert list(terminated) == [False, False]
+    finally:
+        envs.close()
+
+
+def test_any_text_space() -> None:
+    space = AnyText(50, min_length=1, seed=4)
+    assert "Café τ 🙂" in space
+    assert "" not in space
+    assert "x" * 51 not in space
+    assert b"bytes" not in space
+    samples = [space.sample() for _ in range(20)]
+    assert all(s in space and len(s) <= 50 for s in samples)
+    assert AnyText(50, seed=4).sample() == AnyText(50, seed=4).sample()
+    assert repr(space) == "AnyText(1, 50)"
+
+
+@pytest.mark.parametrize(
+    ("action", "content", "calls"),
+    [
+        ("The answer is \\boxed{3}", "The answer is \\boxed{3}", None),
+        ("{not json", "{not json", None),
+        ('{"unrelated": 1}', '{"unrelated": 1}', None),
+        ('{"role": "user", "content": "x"}', '{"role": "user", "content": "x"}', None),
+        (
+            '{"name": "calculate", "arguments": {"expression": "1+2"}}',
+            None,
+            [("call_0", "calculate", '{"expression": "1+2"}')],
+        ),
+        (
+            '{"name": "calculate", "arguments": "{\\"expression\\": \\"7\\"}"}',
+            None,
+            [("call_0", "calculate", '{"expression": "7"}')],
+        ),
+        (
+            '[{"name": "a", "arguments": {}}, {"name": "b", "parameters": {"x": 1}}]',
+            None,
+            [("call_0", "a", "{}"), ("call_1", "b", '{"x": 1}')],
+        ),
+        (
+            '{"content": "let me check", "tool_calls": [{"id": "abc", "type": "function", '
+            '"function": {"name": "lookup", "arguments": "{}"}}]}',
+            "let me check",
+            [("abc", "lookup", "{}")],
+        ),
+    ],
+)
+def test_parse_action(
+    action: str, content: str | None, calls: list[tuple[str, str, str]] | None
+) -> None:
+    message = parse_action(action)
+    assert message.role == "assistant"
+    assert message.content == content
+    got = [(c.id, c.name, c.function.arguments) for c in message.tool_calls or ()] or None
+    assert got == calls
+
+
+def test_parse_action_rejects_non_strings() -> None:
+    with pytest.raises(TypeError, match="an action is a str"):
+        parse_action(42)  # type: ignore[arg-type]
+
+
+def test_observation_encoding_is_lossless() -> None:
+    messages = [
+        Message.system("Sé breve — τ"),
+        Message.assistant(
+            "calling",
+            tool_calls=[ToolCall.make("f", {"x": [1, 2]}, id="c1")],
+            generation=Generation(model="m", token_ids=(1, 2), logprobs=(-0.5, -0.25)),
+        ),
+        Message.tool("ok", tool_call_id="c1", name="f"),
+    ]
+    text = encode_observation(messages)
+    assert "τ" in text  # not escaped
+    assert decode_observation(text) == messages
