@@ -48,7 +48,8 @@ _NUMBER = re.compile(
     r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?:/\d+)?"
     r"|(?<![\w.])[-+−]?\.\d+(?:[eE][-+]?\d+)?"
 )
-_DECODER = json.JSONDecoder()
+_JSON_TOKEN = re.compile(r'[{}"\\]')
+_MAX_JSON_ATTEMPTS = 64
 
 
 def extract_boxed(text: str | None) -> str | None:
@@ -127,17 +128,42 @@ def extract_json_block(text: str | None) -> str | None:
     fences = list(_JSON_FENCE.finditer(text))
     if fences:
         return fences[-1].group("body").strip()
-    last: str | None = None
-    pos = text.find("{")
-    while pos != -1:
+    # Balanced {...} spans in one linear pass, then parse the ones that end last
+    # (outermost first). Parsing at every "{" instead is quadratic on brace-heavy
+    # text, because each failed json parse counts lines up to its position.
+    spans = sorted(_object_spans(text), key=lambda span: (-span[1], span[0]))
+    for start, end in spans[:_MAX_JSON_ATTEMPTS]:
         try:
-            _, end = _DECODER.raw_decode(text, pos)
+            json.loads(text[start:end])
         except (ValueError, RecursionError):
-            pos = text.find("{", pos + 1)
             continue
-        last = text[pos:end]
-        pos = text.find("{", end)
-    return last
+        return text[start:end]
+    return None
+
+
+def _object_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every brace pair; quotes are tracked only inside braces."""
+    spans: list[tuple[int, int]] = []
+    stack: list[int] = []
+    in_string = False
+    skip = -1
+    for m in _JSON_TOKEN.finditer(text):
+        i = m.start()
+        if i == skip:
+            continue
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                skip = i + 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = bool(stack)
+        elif c == "{":
+            stack.append(i)
+        elif c == "}" and stack:
+            spans.append((stack.pop(), i + 1))
+    return spans
 
 
 def extract_last_number(text: str | None) -> str | None:

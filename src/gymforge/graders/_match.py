@@ -230,7 +230,12 @@ class JsonSchemaGrader(BuiltinGrader):
             data = json.loads(block)
         except ValueError as exc:
             return Score(value=0.0, explanation=f"invalid JSON: {exc}")
-        errors = sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        except RecursionError:
+            return Score(value=0.0, explanation="invalid JSON: nested too deeply to parse")
+        try:
+            errors = sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        except RecursionError:
+            return Score(value=0.0, explanation="JSON nested too deeply to validate")
         if not errors:
             return Score(value=1.0, explanation="JSON is valid against the schema")
         shown = "; ".join(

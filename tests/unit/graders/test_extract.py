@@ -105,6 +105,13 @@ def test_extract_answer_rejects_unknown_methods() -> None:
         extract_answer("x", order=())
 
 
+def test_json_block_after_brace_heavy_latex() -> None:
+    text = r"\frac{1}{2} \sqrt{x^{2}} " * 2000 + '{"ok": {"n": "}"}}' + " {not json}"
+    assert extract_json_block(text) == '{"ok": {"n": "}"}}'
+    assert extract_json_block("{" * 5000 + "}" * 5000) is None
+    assert extract_json_block('{"a": ' + "[" * 5000 + "]" * 5000 + "}") is None
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(alphabet=st.sampled_from(list("\\boxedfrac{}[]\"':,.-+/%eE0123456789 \nAnswr`json")))

@@ -113,3 +113,16 @@ async def test_env_reward_sums_turn_rewards(make_traj) -> None:  # type: ignore[
     score = await env_reward().grade(task, none)
     assert score.value == 0.0
     assert "no turns" in score.explanation
+
+
+async def test_json_schema_survives_hostile_nesting(make_traj) -> None:  # type: ignore[no-untyped-def]
+    deep = "```json\n" + "[" * 100_000 + "]" * 100_000 + "\n```"
+    task, traj = make_traj(deep)
+    score = await json_schema({"type": "array"}).grade(task, traj)
+    assert score.value == 0.0
+    assert "too deeply" in score.explanation
+    nested = "```json\n" + '{"a": ' * 900 + "1" + "}" * 900 + "\n```"
+    task, traj = make_traj(nested)
+    recursive = {"type": "object", "additionalProperties": {"$ref": "#"}}
+    score = await json_schema(recursive).grade(task, traj)
+    assert score.value in (0.0, 1.0)
