@@ -8,6 +8,8 @@ Example:
 """
 
 from gymforge.sandbox._backends import Backend, BwrapBackend, ProcessBackend
+from gymforge.sandbox._call import CallOutcome, CallStatus, call_function
+from gymforge.sandbox._codec import CodecError, decode_value, encode_value, values_equal
 from gymforge.sandbox._pool import (
     IsolatedSandbox,
     backend_names,
@@ -19,12 +21,19 @@ from gymforge.sandbox._types import Limits, Sandbox, SandboxResult
 __all__ = [
     "Backend",
     "BwrapBackend",
+    "CallOutcome",
+    "CallStatus",
+    "CodecError",
     "IsolatedSandbox",
     "Limits",
     "ProcessBackend",
     "Sandbox",
     "SandboxResult",
     "backend_names",
+    "call_function",
+    "decode_value",
     "default_backend_name",
+    "encode_value",
     "get_sandbox",
+    "values_equal",
 ]
