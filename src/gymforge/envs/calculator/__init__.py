@@ -2,6 +2,7 @@
 
 from gymforge.envs.calculator._env import CalculatorAgentEnv
 from gymforge.envs.calculator._evaluator import (
+    MAX_DEPTH,
     MAX_EXPONENT,
     MAX_EXPRESSION_LENGTH,
     format_number,
@@ -9,6 +10,7 @@ from gymforge.envs.calculator._evaluator import (
 )
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_EXPRESSION_LENGTH",
     "CalculatorAgentEnv",

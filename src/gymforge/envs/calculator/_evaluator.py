@@ -5,8 +5,9 @@ these nodes are evaluated: numeric literals (int, float; not bool or complex),
 ``+ - * / // % **``, unary ``-``/``+`` and parentheses. Everything else (names,
 calls, attributes, subscripts, comparisons, strings, lambdas, ...) is rejected
 with a `ToolError` whose text tells the model what went wrong. Sizes are
-bounded so no input can exhaust CPU or memory: the expression's length, the
-exponent (|e| <= 64), and the size of every intermediate result.
+bounded so no input can exhaust CPU, memory or the stack: the expression's
+length, the depth of its syntax tree, the exponent (|e| <= 64), and the size of
+every intermediate result.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from fractions import Fraction
 
 from gymforge.errors import ToolError
 
-__all__ = ["MAX_EXPONENT", "MAX_EXPRESSION_LENGTH", "format_number", "safe_eval"]
+__all__ = ["MAX_DEPTH", "MAX_EXPONENT", "MAX_EXPRESSION_LENGTH", "format_number", "safe_eval"]
 
 MAX_EXPRESSION_LENGTH = 1000
 """Longest expression accepted, in characters."""
 MAX_EXPONENT = 64
 """Largest |exponent| of ``**``."""
+MAX_DEPTH = 100
+"""Deepest nesting of the syntax tree (parentheses, unary minus chains)."""
 _MAX_BITS = 4096
 
 _BINARY = {
@@ -138,10 +141,20 @@ def safe_eval(expression: str) -> Fraction:
         raise ToolError(f"syntax error: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ToolError("the expression is too deeply nested or malformed") from None
-    try:
-        return _eval(tree, text)
-    except RecursionError:
-        raise ToolError("the expression is too deeply nested") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ToolError(f"the expression is too deeply nested (max depth {MAX_DEPTH})")
+    return _eval(tree, text)
+
+
+def _depth(tree: ast.AST) -> int:
+    """Depth of the syntax tree, found without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def format_number(value: Fraction) -> str:
