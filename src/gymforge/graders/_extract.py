@@ -43,6 +43,7 @@ _ANSWER_LINE = re.compile(
     r"^[ \t>*#_\-]*(?:the\s+)?(?:final\s+)?answer(?:\s+is)?[ \t*_]*[:：](?P<rest>.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
+_NEXT_LINE = re.compile(r"\s*([^\n]+)")
 _JSON_FENCE = re.compile(r"```[ \t]*json[ \t]*\r?\n(?P<body>.*?)```", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(
     r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?:/\d+)?"
@@ -103,8 +104,9 @@ def extract_answer_line(text: str | None) -> str | None:
     for m in reversed(list(_ANSWER_LINE.finditer(text))):
         rest = m.group("rest").strip().strip("*_").strip()
         if not rest:
-            following = text[m.end() :].lstrip("\r\n").splitlines()
-            rest = next((line.strip() for line in following if line.strip()), "")
+            following = _NEXT_LINE.match(text, m.end())
+            line = following.group(1).strip() if following else ""
+            rest = "" if _ANSWER_LINE.fullmatch(line) else line
         if rest:
             return rest
     return None

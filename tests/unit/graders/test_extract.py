@@ -50,6 +50,8 @@ def test_extract_boxed(text: str, expected: str | None) -> None:
         ("the answer depends on x", None),
         ("My answer: later", None),
         ("Answer:", None),
+        ("Answer:\nAnswer:\n", None),
+        ("Answer: 5\nAnswer:\n\n", "5"),
     ],
 )
 def test_extract_answer_line(text: str, expected: str | None) -> None:
