@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Literal, TypeAlias
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Literal, TypeAlias, get_args
 
 from gymforge.types import ErrorRecord
 
@@ -36,11 +36,35 @@ def error_record(boundary: Boundary, exc: BaseException) -> ErrorRecord:
     message = str(exc) or repr(exc)
     if len(message) > _MAX_MESSAGE:
         message = message[:_MAX_MESSAGE] + "..."
-    return ErrorRecord.model_construct(boundary=boundary, type=type(exc).__name__, message=message)
+    return ErrorRecord(boundary=boundary, type=type(exc).__name__, message=message)
 
 
-@asynccontextmanager
-async def boundary(name: Boundary) -> AsyncIterator[None]:
+class _BoundaryContext:
+    """The async context manager `boundary` returns (a class: cheaper than a generator)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: Boundary) -> None:
+        self.name: Boundary = name
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if exc is None or isinstance(exc, BoundaryFailure) or not isinstance(exc, Exception):
+            return False
+        raise BoundaryFailure(error_record(self.name, exc)) from exc
+
+
+_CONTEXTS = {name: _BoundaryContext(name) for name in get_args(Boundary)}
+
+
+def boundary(name: Boundary) -> AbstractAsyncContextManager[None]:
     """Run user code (policy, env, grader) and turn its failure into a `BoundaryFailure`.
 
     Any `Exception` raised inside is classified as a failure of `name`: a bad rollout
@@ -61,8 +85,6 @@ async def boundary(name: Boundary) -> AsyncIterator[None]:
         'grader'
     """
     try:
-        yield
-    except BoundaryFailure:
-        raise
-    except Exception as exc:
-        raise BoundaryFailure(error_record(name, exc)) from exc
+        return _CONTEXTS[name]
+    except KeyError:
+        raise ValueError(f"unknown boundary {name!r}; one of {sorted(_CONTEXTS)}") from None

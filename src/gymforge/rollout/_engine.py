@@ -29,7 +29,18 @@ from gymforge.rollout._io import (
 )
 from gymforge.rollout._progress import ProgressDisplay
 from gymforge.rollout._stats import group_stats, summarize
-from gymforge.types import ErrorRecord, Info, Message, Score, Task, Timings, Trajectory, Turn, Usage
+from gymforge.types import (
+    ErrorRecord,
+    Info,
+    Message,
+    Score,
+    StepResult,
+    Task,
+    Timings,
+    Trajectory,
+    Turn,
+    Usage,
+)
 
 if TYPE_CHECKING:
     from gymforge.graders import Grader
@@ -164,7 +175,7 @@ class _Episode:
         except BoundaryFailure as failure:
             error = failure.record
         except TimeoutError as exc:
-            error = ErrorRecord.model_construct(
+            error = ErrorRecord(
                 boundary="timeout",
                 type=type(exc).__name__,
                 message=f"episode exceeded {self.timeout} s (episode_timeout_s)",
@@ -176,12 +187,13 @@ class _Episode:
                         await env.close()
                 except BoundaryFailure as failure:
                     error = error or failure.record
-        return self._trajectory(task, sample, seed, state, started).model_copy(
+        base = state.partial or self._trajectory(task, sample, seed, state)
+        return base.model_copy(
             update={
                 "reward": score.value if score is not None and error is None else None,
                 "score": score,
                 "error": error,
-                "timings": Timings.model_construct(
+                "timings": Timings(
                     started_at=started,
                     total_s=time.perf_counter() - t0,
                     policy_s=state.timings["policy_s"],
@@ -199,6 +211,8 @@ class _Episode:
         t = perf()
         async with boundary("env"):
             observation, info = await env.reset(seed=seed, options={"task": task})
+            if not isinstance(info, Info):
+                raise TypeError(f"env.reset returned {type(info).__name__} as info, not Info")
         timings["env_s"] += perf() - t
         state.messages.extend(observation)
         state.info = info
@@ -212,16 +226,20 @@ class _Episode:
                     seed=derive_seed(seed, turn),
                     sampling=self.sampling,
                 )
+                if not isinstance(action, Message):
+                    raise TypeError(f"policy returned {type(action).__name__}, not a Message")
             t2 = perf()
             timings["policy_s"] += t2 - t
             state.messages.append(action)
             async with boundary("env"):
                 result = await env.step(action)
+                if not isinstance(result, StepResult):
+                    raise TypeError(f"env.step returned {type(result).__name__}, not StepResult")
             timings["env_s"] += perf() - t2
             state.messages.extend(result.observation)
             state.info = result.info
             state.turns.append(
-                Turn.model_construct(
+                Turn(
                     reward=result.reward,
                     milestones=result.info.milestones,
                     terminated=result.terminated,
@@ -233,23 +251,23 @@ class _Episode:
                 state.terminated, state.truncated = result.terminated, result.truncated
                 break
         grader = self.grader if self.grader is not None else env.grader()
-        partial = self._trajectory(task, sample, seed, state, time.time())
+        partial = state.partial = self._trajectory(task, sample, seed, state)
         t = perf()
         async with boundary("grader"):
             score = await grader.grade(task, partial)
+            if not isinstance(score, Score):
+                raise TypeError(f"grader returned {type(score).__name__}, not a Score")
         timings["grader_s"] += perf() - t
         return score
 
-    def _trajectory(
-        self, task: Task, sample: int, seed: int, state: _State, started: float
-    ) -> Trajectory:
+    def _trajectory(self, task: Task, sample: int, seed: int, state: _State) -> Trajectory:
         prompt = completion = 0
         for message in state.messages:
             generation = message.generation
             if generation is not None:
                 prompt += generation.usage.prompt_tokens
                 completion += generation.usage.completion_tokens
-        return Trajectory.model_construct(
+        return Trajectory(
             run_id=self.run_id,
             env_id=self.config.env_id,
             task_id=task.id,
@@ -262,13 +280,13 @@ class _Episode:
             milestones=state.info.milestones,
             terminated=state.terminated,
             truncated=state.truncated,
-            usage=Usage.model_construct(prompt_tokens=prompt, completion_tokens=completion),
+            usage=Usage(prompt_tokens=prompt, completion_tokens=completion),
             info=state.info.extra,
         )
 
 
 class _State:
-    __slots__ = ("info", "messages", "terminated", "timings", "truncated", "turns")
+    __slots__ = ("info", "messages", "partial", "terminated", "timings", "truncated", "turns")
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
@@ -277,6 +295,7 @@ class _State:
         self.terminated = False
         self.truncated = False
         self.timings = {"policy_s": 0.0, "env_s": 0.0, "grader_s": 0.0}
+        self.partial: Trajectory | None = None
 
 
 class _ErrorStreak:

@@ -292,3 +292,21 @@ async def test_report_written_with_summary_and_groups(kit: SimpleNamespace, tmp_
     manifest = json.loads(cfg.manifest_path.read_text())
     assert manifest["run_id"] == cfg.run_id
     assert manifest["schema_version"] == 1
+
+
+async def test_wrong_return_types_are_blamed_on_their_boundary(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    cfg = _config(tmp_path, num_tasks=1, group_size=1)
+
+    class Bad(kit.OraclePolicy):  # type: ignore[misc,name-defined]
+        async def act(self, messages: Any, tools: Any, **kw: Any) -> Any:
+            return {"role": "assistant", "content": "0"}
+
+    await run_async(
+        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()), policy_factory=lambda env: Bad(env)
+    )
+    (t,) = read_trajectories(cfg.out)
+    assert t.error is not None
+    assert (t.error.boundary, t.error.type) == ("policy", "TypeError")
+    assert "not a Message" in t.error.message
