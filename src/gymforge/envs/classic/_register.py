@@ -1,0 +1,34 @@
+"""Registers the bridged Gymnasium envs (called by `gymforge.envs.register_builtins`)."""
+
+from gymforge.env import register
+
+__all__ = ["BRIDGED", "register_envs"]
+
+BRIDGED: dict[str, tuple[str, int]] = {
+    "gymforge/FrozenLake-v0": ("FrozenLake-v1", 200),
+    "gymforge/FrozenLake8x8-v0": ("FrozenLake8x8-v1", 400),
+    "gymforge/CliffWalking-v0": ("CliffWalking-v1", 200),
+    "gymforge/CliffWalkingSlippery-v0": ("CliffWalkingSlippery-v1", 400),
+    "gymforge/Taxi-v0": ("Taxi-v4", 400),
+    "gymforge/Blackjack-v0": ("Blackjack-v1", 20),
+    "gymforge/MountainCar-v0": ("MountainCar-v0", 400),
+    "gymforge/Acrobot-v0": ("Acrobot-v1", 1000),
+}
+"""gymforge id -> (Gymnasium id, turn limit). CartPole is left out: see docs/envs/classic.md."""
+
+
+def register_envs() -> None:
+    """Register every bridged env in `BRIDGED`.
+
+    The reference policies' returns vary with the seed (slippery ice, random cards,
+    random starts), so ``oracle_score`` is None; docs/envs/classic.md has their means.
+    """
+    for env_id, (gym_id, max_turns) in BRIDGED.items():
+        register(
+            env_id,
+            "gymforge.envs.classic._bridge:GymToolEnv",
+            kwargs={"env": gym_id},
+            description=f"Gymnasium {gym_id} via the text bridge: act(action), env reward",
+            max_turns=max_turns,
+            oracle_score=None,
+        )
