@@ -9,9 +9,11 @@ The protocol, as the model sees it:
 
 - `parse_tool_calls` turns the model's text back into `ToolCall` objects. It accepts one
   or more blocks (a last block whose closing tag is missing is accepted too, because
-  small models often stop right before it), the key ``"parameters"`` as an alias of
-  ``"arguments"``, and, when the text has no block at all, a bare JSON object with
-  ``"name"`` (a tool offered this turn) and ``"arguments"``. Call ids are deterministic:
+  small models often stop right before it), a JSON *list* of calls inside one block
+  (the format SmolLM2-1.7B and Hermes-style models were trained on), the key
+  ``"parameters"`` as an alias of ``"arguments"``, and, when the text has no block at
+  all, a bare JSON object (or list) with ``"name"`` (a tool offered this turn) and
+  ``"arguments"``. Call ids are deterministic:
   ``call_<turn>_<k>`` for the k-th call of assistant turn ``turn``. Text outside the
   blocks stays the message content; a block that does not parse stays in the content
   as it was written, so the env answers it like any other text.
@@ -123,17 +125,9 @@ def render_tool_call(call: ToolCall) -> str:
     return f"{TOOL_CALL_OPEN}{body}{TOOL_CALL_CLOSE}"
 
 
-def _decode_call(text: str) -> tuple[str, str] | None:
-    """(name, arguments JSON) from one block's body, or None when it is not a call."""
-    body = text.strip()
-    fenced = _FENCE.match(body)
-    if fenced:
-        body = fenced.group(1)
-    try:
-        obj, end = json.JSONDecoder().raw_decode(body)
-    except ValueError:
-        return None
-    if body[end:].strip() or not isinstance(obj, dict):
+def _call_of(obj: object) -> tuple[str, str] | None:
+    """(name, arguments JSON) of one decoded call object, or None when it is not one."""
+    if not isinstance(obj, dict):
         return None
     name = obj.get("name")
     if not isinstance(name, str) or not name:
@@ -142,6 +136,25 @@ def _decode_call(text: str) -> tuple[str, str] | None:
     if isinstance(arguments, str):
         return name, arguments
     return name, json.dumps(arguments, ensure_ascii=False)
+
+
+def _decode_calls(text: str) -> list[tuple[str, str]] | None:
+    """The calls in one block's body: an object, or a list of them; None if neither."""
+    body = text.strip()
+    fenced = _FENCE.match(body)
+    if fenced:
+        body = fenced.group(1)
+    try:
+        obj, end = json.JSONDecoder().raw_decode(body)
+    except ValueError:
+        return None
+    if body[end:].strip():
+        return None
+    items = obj if isinstance(obj, list) and obj else [obj]
+    calls = [_call_of(item) for item in items]
+    if any(call is None for call in calls):
+        return None
+    return [call for call in calls if call is not None]
 
 
 def parse_tool_calls(
@@ -171,20 +184,22 @@ def parse_tool_calls(
     kept: list[str] = []
     pos = 0
     for match in _BLOCK.finditer(text):
-        decoded = _decode_call(match.group(1))
+        decoded = _decode_calls(match.group(1))
         if decoded is None:
             continue
         kept.append(text[pos : match.start()])
         pos = match.end()
-        name, arguments = decoded
-        calls.append(ToolCall.make(name, arguments, id=tool_call_id(turn, len(calls))))
+        for name, arguments in decoded:
+            calls.append(ToolCall.make(name, arguments, id=tool_call_id(turn, len(calls))))
     kept.append(text[pos:])
     content = "".join(kept).strip()
     if not calls and tool_names and TOOL_CALL_OPEN not in text:
-        decoded = _decode_call(text)
-        if decoded is not None and decoded[0] in tool_names:
-            name, arguments = decoded
-            return None, (ToolCall.make(name, arguments, id=tool_call_id(turn, 0)),)
+        bare = _decode_calls(text)
+        if bare and all(name in tool_names for name, _ in bare):
+            return None, tuple(
+                ToolCall.make(name, args, id=tool_call_id(turn, k))
+                for k, (name, args) in enumerate(bare)
+            )
     if calls and not content:
         return None, tuple(calls)
     return content, tuple(calls)

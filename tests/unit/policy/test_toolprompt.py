@@ -57,6 +57,20 @@ def test_several_blocks_and_surrounding_text() -> None:
     ]
 
 
+def test_a_block_may_hold_a_list_of_calls() -> None:
+    text = (
+        '<tool_call>[{"name": "refund", "arguments": {"order_id": 1}}, '
+        '{"name": "lookup_order", "arguments": {"order_id": 2}}]</tool_call>'
+    )
+    content, calls = parse_tool_calls(text, turn=4)
+    assert content is None
+    assert [(c.id, c.name) for c in calls] == [("call_4_0", "refund"), ("call_4_1", "lookup_order")]
+    half_bad = '<tool_call>[{"name": "refund"}, {"oops": 1}]</tool_call>'
+    assert parse_tool_calls(half_bad, turn=0) == (half_bad, ())
+    empty = "<tool_call>[]</tool_call>"
+    assert parse_tool_calls(empty, turn=0) == (empty, ())
+
+
 def test_unclosed_last_block_and_string_arguments_are_tolerated() -> None:
     text = '<tool_call>{"name": "refund", "arguments": "{\\"order_id\\": 5}"}'
     content, calls = parse_tool_calls(text, turn=0)
