@@ -123,11 +123,9 @@ def _divisor(rng: _Rng, value: int) -> int | None:
 
 
 def _tree(rng: _Rng, leaves: int, ops: str, lo: int, hi: int) -> _Node:
-    """A random expression tree with `leaves` operands; '/' only where it is exact."""
-    if leaves == 1:
-        return _leaf(rng.between(lo, hi))
+    """A random expression tree with `leaves` >= 2 operands; '/' only where it is exact."""
     k = 1 + rng.below(leaves - 1)
-    left = _tree(rng, k, ops, lo, hi)
+    left = _tree(rng, k, ops, lo, hi) if k > 1 else _leaf(rng.between(lo, hi))
     op = ops[rng.below(len(ops))]
     if op == "/":
         d = _divisor(rng, left[1])
@@ -135,7 +133,8 @@ def _tree(rng: _Rng, leaves: int, ops: str, lo: int, hi: int) -> _Node:
             # Divide first, then still join the right subtree, so no leaves are lost.
             left = _combine("/", left, _leaf(d))
         op = "+-*"[rng.below(3)]
-    return _combine(op, left, _tree(rng, leaves - k, ops, lo, hi))
+    k = leaves - k
+    return _combine(op, left, _tree(rng, k, ops, lo, hi) if k > 1 else _leaf(rng.between(lo, hi)))
 
 
 def _level1(rng: _Rng) -> _Node:

@@ -156,3 +156,22 @@ def test_deterministic_across_processes_with_different_hash_seeds() -> None:
     assert outputs[0] == outputs[1]
     here = [ArithmeticFamily().generate(i, seed=1234).model_dump(mode="json") for i in range(200)]
     assert outputs[0] == here
+
+
+# Pinned items: stored task files and trajectories refer to tasks by id, so a change to
+# the generator silently changes what an id means. If this fails on purpose, say so in
+# the changelog (and consider a new family name).
+PINNED = [
+    (1, "1 + 9", 10),
+    (2, "72 + 39 - 52", 59),
+    (3, "14 * 7 * (16 - 1)", 1470),
+    (4, "(-17) * 1 * 11 / (-11)", 17),
+    (5, "(-28) - ((-104) / (-4) - 37) * ((-113) + (-25) + (-122))", -2888),
+]
+
+
+@pytest.mark.parametrize(("level", "expression", "answer"), PINNED)
+def test_pinned_items_do_not_change(level: int, expression: str, answer: int) -> None:
+    task = ArithmeticFamily().generate(3, seed=2026, difficulty=level)
+    assert task.metadata["expression"] == expression
+    assert task.answer == answer
