@@ -11,7 +11,8 @@ Levels (numbers are the operands as written; every answer is an exact integer):
       at least one exact division (the dividend is a multiple of the divisor).
 5     five to seven operations among ``+ - *`` in a random nested tree on
       -200..200, plus divisions by a literal in ±2..12 wherever one divides the
-      subexpression to its left exactly.
+      subexpression to its left exactly; a product whose size would pass 10^6
+      becomes a sum, so every intermediate value stays below ~10^6 in size.
 ====  =====================================================================
 
 ``/`` is exact division: the generator only divides when the quotient is a whole
@@ -34,6 +35,7 @@ __all__ = ["ArithmeticFamily"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
+_MAX_PRODUCT = 10**6
 LEVELS = (1, 2, 3, 4, 5)
 """The difficulty levels `ArithmeticFamily` knows."""
 
@@ -134,7 +136,10 @@ def _tree(rng: _Rng, leaves: int, ops: str, lo: int, hi: int) -> _Node:
             left = _combine("/", left, _leaf(d))
         op = "+-*"[rng.below(3)]
     k = leaves - k
-    return _combine(op, left, _tree(rng, k, ops, lo, hi) if k > 1 else _leaf(rng.between(lo, hi)))
+    right = _tree(rng, k, ops, lo, hi) if k > 1 else _leaf(rng.between(lo, hi))
+    if op == "*" and abs(left[1] * right[1]) > _MAX_PRODUCT:
+        op = "+"  # keep answers human-sized: no 15-digit products
+    return _combine(op, left, right)
 
 
 def _level1(rng: _Rng) -> _Node:

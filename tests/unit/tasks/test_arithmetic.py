@@ -80,6 +80,7 @@ def test_levels_follow_their_documented_shape() -> None:
         assert "/" in e4
         e5 = str(fam.generate(i, seed=0, difficulty=5).metadata["expression"])
         assert count_ops(e5) >= 5
+        assert abs(fam.generate(i, seed=0, difficulty=5).answer) <= 2 * 10**6  # type: ignore[arg-type]
 
 
 def test_harder_levels_use_negatives_and_parentheses_somewhere() -> None:
