@@ -49,12 +49,14 @@ def list_command() -> None:
     """List registered envs with their versions and descriptions."""
     from gymforge.env import list_envs
 
+    specs = list_envs()
     table = Table(title="gymforge envs", header_style="bold")
-    table.add_column("id")
+    # Ids are copied into commands: never truncate them; the description wraps instead.
+    table.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in specs), default=2))
     table.add_column("version", justify="right")
     table.add_column("max turns", justify="right")
-    table.add_column("description")
-    for spec in list_envs():
+    table.add_column("description", ratio=1)
+    for spec in specs:
         max_turns = "-" if spec.max_turns is None else str(spec.max_turns)
         table.add_row(spec.id, f"v{spec.version}", max_turns, spec.description)
     _out.print(table)

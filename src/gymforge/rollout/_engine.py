@@ -29,6 +29,7 @@ from gymforge.rollout._io import (
 )
 from gymforge.rollout._progress import ProgressDisplay
 from gymforge.rollout._stats import group_stats, summarize
+from gymforge.tasks import load_tasks
 from gymforge.types import (
     ErrorRecord,
     Info,
@@ -103,8 +104,7 @@ def default_env_factory(config: RunConfig) -> EnvFactory:
 
 async def _load_tasks(config: RunConfig, env_factory: EnvFactory) -> list[Task]:
     if config.tasks_file is not None:
-        tasks_module: Any = importlib.import_module("gymforge.tasks")
-        tasks = list(tasks_module.load_tasks(config.tasks_file))
+        tasks = load_tasks(config.tasks_file)
         if config.num_tasks is not None:
             if config.num_tasks > len(tasks):
                 raise ConfigError(

@@ -28,10 +28,13 @@ def _bad(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 
 def test_list_shows_registered_envs(capsys: pytest.CaptureFixture[str]) -> None:
+    from gymforge.env import list_envs
+
     code, out, _ = _cli(capsys, "list")
     assert code == 0
-    assert ENV in out
     assert "v0" in out
+    for spec in list_envs():
+        assert spec.id in out  # ids are never truncated: users copy them
 
 
 def test_show_prints_tools_policy_and_a_sample_task(capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,3 +162,41 @@ def test_inspect_missing_file_and_unknown_episode(
     assert _cli(capsys, "run", ENV, "--tasks", "1", "--out", out)[0] == 0
     assert "no episode" in _bad(capsys, "inspect", out, "--episode", "nope#0")
     assert "no trajectory on line 7" in _bad(capsys, "inspect", out, "--episode", "7")
+
+
+def test_tasks_file_runs_its_tasks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    rows = [{"id": f"mine/{i}", "prompt": f"What is {i}+{i}?", "answer": 2 * i} for i in range(3)]
+    tasks.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "t.jsonl"
+    code, _, err = _cli(capsys, "run", ENV, "--tasks-file", tasks, "-g", "2", "--out", out)
+    assert code == 0, err
+    trajs = read_trajectories(out)
+    assert sorted({t.task_id for t in trajs}) == ["mine/0", "mine/1", "mine/2"]
+    assert len(trajs) == 6
+    too_many = _bad(capsys, "run", ENV, "--tasks-file", tasks, "--tasks", "5", "--out", out)
+    assert "holds only 3 task(s)" in too_many
+
+
+def test_invalid_tasks_file_names_line_and_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"id": "a", "prompt": "1+1?", "answer": 2}\n{"id": "b"}\n')
+    out = tmp_path / "t.jsonl"
+    err = _bad(capsys, "run", ENV, "--tasks-file", tasks, "--out", out)
+    assert "line 2" in err
+    assert "prompt" in err
+    assert not out.exists()
+    missing = _bad(capsys, "run", ENV, "--tasks-file", tmp_path / "nope.jsonl", "--out", out)
+    assert "nope.jsonl" in missing
+
+
+def test_forced_progress_bar_reports_episodes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    code, _, err = _cli(capsys, "run", ENV, "-n", "4", "--progress", "--out", out)
+    assert code == 0
+    assert "4/4" in err
+    assert "reward 1.000" in err
