@@ -8,6 +8,20 @@ Example:
 """
 
 from gymforge.graders._base import Grader
+from gymforge.graders._code import (
+    CaseResult,
+    CodeSource,
+    StdoutTestsGrader,
+    TestReport,
+    UnitTestsGrader,
+    compare_stdout,
+    extract_code,
+    files_from_tool_calls,
+    run_unit_tests,
+    shared_sandbox,
+    stdout_tests,
+    unit_tests,
+)
 from gymforge.graders._compose import gate, product, weighted_sum
 from gymforge.graders._extract import (
     EXTRACTORS,
@@ -32,19 +46,27 @@ from gymforge.graders._registry import BuiltinGrader, grader_factories, register
 
 __all__ = [
     "BuiltinGrader",
+    "CaseResult",
+    "CodeSource",
     "EXTRACTORS",
     "Extractor",
     "Grader",
     "MathGrader",
     "MathVerdict",
+    "StdoutTestsGrader",
+    "TestReport",
+    "UnitTestsGrader",
     "check_math_answer",
+    "compare_stdout",
     "env_reward",
     "exact_match",
     "extract_answer",
     "extract_answer_line",
     "extract_boxed",
+    "extract_code",
     "extract_json_block",
     "extract_last_number",
+    "files_from_tool_calls",
     "final_text",
     "gate",
     "grader_factories",
@@ -56,5 +78,9 @@ __all__ = [
     "product",
     "regex_match",
     "register_grader",
+    "run_unit_tests",
+    "shared_sandbox",
+    "stdout_tests",
+    "unit_tests",
     "weighted_sum",
 ]

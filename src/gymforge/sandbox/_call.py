@@ -32,6 +32,10 @@ CallStatus = Literal[
 ]
 """How a call ended; everything but "ok" is a failed test, each for its own reason."""
 
+_RECORD_STATUSES = frozenset(
+    {"ok", "compile_error", "missing_function", "exception", "exit", "unserialisable"}
+)
+"""Statuses the harness itself writes; any other status in a record is a forgery."""
 _CODEC_IMPORT = "from gymforge.sandbox._codec import decode_value, encode_value"
 _FUTURE = "from __future__ import annotations\n"
 
@@ -87,6 +91,10 @@ def _outcome(result: SandboxResult, nonce: str) -> CallOutcome:
     if records and not (result.timed_out or result.output_truncated):
         record = records[0]
         status = record.get("status")
+        if status not in _RECORD_STATUSES:
+            return CallOutcome(
+                status="tampered", detail=f"unknown record status {status!r}", **common
+            )
         if status == "ok":
             return CallOutcome(status="ok", value=record.get("value"), **common)
         detail = str(record.get("detail", ""))

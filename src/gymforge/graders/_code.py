@@ -1,0 +1,475 @@
+r"""Code graders: hidden unit tests and stdout comparison, run in the sandbox.
+
+The candidate's code never runs in this process: every test case is a fresh
+sandboxed process (a fork of a pre-started interpreter) under the trusted
+harness of `gymforge.sandbox.call_function`. Expected values never enter the
+sandbox; return values come back as typed JSON and are compared here,
+type-strictly (``1`` is not ``1.0`` is not ``True``; a tuple is not a list).
+
+Tests live in the task's hidden ``answer``::
+
+    {"function": "add", "tests": [{"args": [1, 2], "expected": 3}, ...]}   # unit_tests
+    {"stdout_tests": [{"stdin": "1 2\n", "stdout": "3\n"}, ...]}          # stdout_tests
+
+with values in the typed JSON of `gymforge.sandbox.encode_value`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from gymforge.graders._extract import final_text
+from gymforge.graders._registry import BuiltinGrader, register_grader
+from gymforge.sandbox import (
+    IsolatedSandbox,
+    Limits,
+    Sandbox,
+    call_function,
+    decode_value,
+    get_sandbox,
+    values_equal,
+)
+from gymforge.types import JsonValue, Score, Task, Trajectory
+
+__all__ = [
+    "CaseResult",
+    "CodeSource",
+    "StdoutTestsGrader",
+    "TestReport",
+    "UnitTestsGrader",
+    "compare_stdout",
+    "extract_code",
+    "files_from_tool_calls",
+    "run_unit_tests",
+    "shared_sandbox",
+    "stdout_tests",
+    "unit_tests",
+]
+
+CodeSource = Literal["code_block", "write_file"]
+"""Where the candidate's code is: the last fenced block of the final answer, or the
+``solution.py`` left by the transcript's ``write_file`` tool calls."""
+
+DEFAULT_LIMITS = Limits(wall=5.0, cpu=5, memory=512 * 1024 * 1024, processes=16)
+"""Limits of one test case unless a grader is given others."""
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.DOTALL)
+_SANDBOXES: dict[str | None, IsolatedSandbox] = {}
+_LOCK = threading.Lock()
+
+
+def shared_sandbox(backend: str | None = None) -> IsolatedSandbox:
+    """The process-wide warm sandbox of a backend, started on first use, closed at exit.
+
+    Example:
+        >>> shared_sandbox() is shared_sandbox()
+        True
+    """
+    with _LOCK:
+        sandbox = _SANDBOXES.get(backend)
+        if sandbox is None:
+            sandbox = _SANDBOXES[backend] = get_sandbox(backend)
+        return sandbox
+
+
+@atexit.register
+def _close_shared() -> None:
+    with _LOCK:
+        for sandbox in _SANDBOXES.values():
+            sandbox.close()
+        _SANDBOXES.clear()
+
+
+def extract_code(text: str | None) -> str | None:
+    r"""The last fenced code block (```python ... ```, or an untagged one) in ``text``.
+
+    Example:
+        >>> extract_code("Here:\n```python\ndef f():\n    return 1\n```\nDone.")
+        'def f():\n    return 1\n'
+        >>> extract_code("no code") is None
+        True
+    """
+    if not text:
+        return None
+    blocks = [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py")]
+    return blocks[-1] if blocks else None
+
+
+def files_from_tool_calls(trajectory: Trajectory, tool: str = "write_file") -> dict[str, str]:
+    """Replay the successful ``write_file(path, content)`` calls of a transcript.
+
+    A call counts only when its tool reply does not start with ``error:``.
+
+    Example:
+        >>> from gymforge.types import Message, Task, ToolCall
+        >>> call = ToolCall.make("write_file", {"path": "a.py", "content": "x = 1"}, id="c1")
+        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+        ...     policy="p", task=Task(id="t", prompt="?"), messages=(
+        ...         Message.assistant(tool_calls=[call]), Message.tool("ok", tool_call_id="c1")))
+        >>> files_from_tool_calls(traj)
+        {'a.py': 'x = 1'}
+    """
+    replies = {
+        m.tool_call_id: m.content or ""
+        for m in trajectory.messages
+        if m.role == "tool" and m.tool_call_id is not None
+    }
+    files: dict[str, str] = {}
+    for message in trajectory.messages:
+        for call in message.tool_calls or ():
+            if call.name != tool or replies.get(call.id, "error:").startswith("error:"):
+                continue
+            try:
+                args = call.parsed_arguments()
+            except ValueError:
+                continue
+            if isinstance(args, dict) and isinstance(args.get("path"), str):
+                files[args["path"]] = str(args.get("content", ""))
+    return files
+
+
+def _candidate(trajectory: Trajectory, source: CodeSource) -> str | None:
+    if source == "write_file":
+        return files_from_tool_calls(trajectory).get("solution.py")
+    return extract_code(final_text(trajectory))
+
+
+class CaseResult(BaseModel):
+    """The outcome of one test case."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: str
+    """"passed", "wrong_answer", or the call's failure (`gymforge.sandbox.CallStatus`)."""
+    call: str
+    """The call as Python, e.g. ``add(1, 2)``."""
+    expected: JsonValue = None
+    """The expected value (typed JSON)."""
+    got: JsonValue = None
+    """The returned value (typed JSON), when there was one."""
+    detail: str = ""
+    """Error text, when the call failed."""
+
+    @property
+    def passed(self) -> bool:
+        """The case passed."""
+        return self.status == "passed"
+
+    def describe(self) -> str:
+        """One line for people and models."""
+        if self.passed:
+            return f"{self.call}: passed"
+        if self.status == "wrong_answer":
+            got, want = _show(self.got), _show(self.expected)
+            return f"{self.call}: returned {got}, expected {want}"
+        return f"{self.call}: {self.status.replace('_', ' ')}: {self.detail}"
+
+
+class TestReport(BaseModel):
+    """The outcome of a set of test cases."""
+
+    __test__ = False  # not a pytest class
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cases: tuple[CaseResult, ...]
+    """One result per test, in order."""
+
+    @property
+    def passed(self) -> int:
+        """How many passed."""
+        return sum(c.passed for c in self.cases)
+
+    @property
+    def fraction(self) -> float:
+        """Fraction passed (0.0 for no tests)."""
+        return self.passed / len(self.cases) if self.cases else 0.0
+
+    def summary(self, *, limit: int = 5) -> str:
+        """``"3/5 passed; wrong answer: 2"`` then up to ``limit`` failing cases."""
+        counts = Counter(c.status for c in self.cases if not c.passed)
+        head = f"{self.passed}/{len(self.cases)} passed"
+        if counts:
+            head += "; " + ", ".join(
+                f"{k.replace('_', ' ')}: {n}" for k, n in sorted(counts.items())
+            )
+        failing = [c.describe() for c in self.cases if not c.passed][:limit]
+        return "\n".join([head, *failing])
+
+
+def _show(value: JsonValue) -> str:
+    try:
+        return repr(decode_value(value))[:200]
+    except (ValueError, TypeError):
+        return json.dumps(value)[:200]
+
+
+def _call_text(function: str, args: Sequence[JsonValue]) -> str:
+    return f"{function}({', '.join(_show(a) for a in args)})"[:300]
+
+
+async def run_unit_tests(
+    code: str,
+    function: str,
+    tests: Sequence[Mapping[str, Any]],
+    *,
+    sandbox: Sandbox,
+    limits: Limits | None = None,
+    rel_tol: float = 1e-9,
+) -> TestReport:
+    r"""Run ``function`` of ``code`` on each ``{"args": [...], "expected": ...}`` test.
+
+    Each case is its own sandboxed process; results compare type-strictly with
+    `values_equal`. A compile error or a missing function fails every case
+    without running the rest.
+
+    Example:
+        >>> import asyncio
+        >>> from gymforge.sandbox import get_sandbox
+        >>> tests = [{"args": [1, 2], "expected": 3}, {"args": [2, 2], "expected": 4}]
+        >>> with get_sandbox(pool_size=1) as sb:
+        ...     report = asyncio.run(run_unit_tests("def add(a, b):\n    return a * b",
+        ...                                         "add", tests, sandbox=sb))
+        >>> print(report.summary())
+        1/2 passed; wrong answer: 1
+        add(1, 2): returned 2, expected 3
+    """
+    lim = limits or DEFAULT_LIMITS
+
+    async def one(test: Mapping[str, Any]) -> CaseResult:
+        args = list(test.get("args", []))
+        expected = test.get("expected")
+        outcome = await call_function(sandbox, code, function, args, limits=lim, encoded=True)
+        call = _call_text(function, args)
+        if outcome.status != "ok":
+            return CaseResult(
+                status=outcome.status, call=call, expected=expected, detail=outcome.detail
+            )
+        ok = values_equal(expected, outcome.value, rel_tol=rel_tol)
+        return CaseResult(
+            status="passed" if ok else "wrong_answer",
+            call=call,
+            expected=expected,
+            got=outcome.value,
+        )
+
+    if not tests:
+        return TestReport(cases=())
+    first = await one(tests[0])
+    if first.status in ("compile_error", "missing_function"):
+        rest = [
+            first.model_copy(update={"call": _call_text(function, list(t.get("args", [])))})
+            for t in tests[1:]
+        ]
+        return TestReport(cases=(first, *rest))
+    others = await asyncio.gather(*(one(t) for t in tests[1:]))
+    return TestReport(cases=(first, *others))
+
+
+class UnitTestsGrader(BuiltinGrader):
+    """Fraction of the task's hidden unit tests passed; see `unit_tests`."""
+
+    def __init__(
+        self,
+        *,
+        source: CodeSource,
+        backend: str | None,
+        limits: Limits | None,
+        rel_tol: float,
+        name: str,
+    ) -> None:
+        super().__init__(name)
+        self.source: CodeSource = source
+        self.backend = backend
+        self.limits = limits
+        self.rel_tol = rel_tol
+
+    async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+        """Run the hidden tests of ``task.answer`` on the candidate's code."""
+        answer = task.answer
+        if not isinstance(answer, dict):
+            return Score(value=None, explanation="task.answer has no 'tests': cannot grade")
+        function, tests = answer.get("function"), answer.get("tests")
+        if not isinstance(function, str) or not isinstance(tests, list) or not tests:
+            return Score(value=None, explanation="task.answer needs 'function' and tests")
+        code = _candidate(trajectory, self.source)
+        where = "a ```python block" if self.source == "code_block" else "solution.py"
+        if code is None or not code.strip():
+            return Score(
+                value=0.0,
+                components={"pass_rate": 0.0, "all_passed": 0.0},
+                explanation=f"no code submitted: expected {where}",
+            )
+        report = await run_unit_tests(
+            code,
+            function,
+            [t for t in tests if isinstance(t, dict)],
+            sandbox=shared_sandbox(self.backend),
+            limits=self.limits,
+            rel_tol=self.rel_tol,
+        )
+        all_passed = float(report.passed == len(report.cases))
+        return Score(
+            value=report.fraction,
+            components={"pass_rate": report.fraction, "all_passed": all_passed},
+            explanation=report.summary(),
+        )
+
+
+@register_grader
+def unit_tests(
+    *,
+    source: CodeSource = "code_block",
+    backend: str | None = None,
+    limits: Limits | None = None,
+    rel_tol: float = 1e-9,
+    name: str = "unit_tests",
+) -> UnitTestsGrader:
+    r"""Hidden unit tests in the sandbox: score = fraction passed, plus ``all_passed``.
+
+    ``task.answer`` is ``{"function": name, "tests": [{"args": [...], "expected": v}]}``
+    (typed JSON). Compile error, missing function, exception, ``exit``, timeout,
+    out of memory, crash, unserialisable value and wrong answer are distinct
+    outcomes in the explanation. No code at all scores 0.0.
+
+    Args:
+        source: Where the code is (`CodeSource`).
+        backend: Sandbox backend name (None: the default, bubblewrap where installed).
+        limits: Limits of each test case (None: 5 s wall and CPU, 512 MiB).
+        rel_tol: Relative tolerance for floats.
+        name: Metric name.
+
+    Example:
+        >>> import asyncio
+        >>> from gymforge.types import Message
+        >>> task = Task(id="t", prompt="add", answer={"function": "add",
+        ...     "tests": [{"args": [1, 2], "expected": 3}, {"args": [0, 0], "expected": 0}]})
+        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+        ...     policy="p", task=task, messages=(Message.assistant(
+        ...         "```python\ndef add(a, b):\n    return a + b\n```"),))
+        >>> score = asyncio.run(unit_tests().grade(task, traj))
+        >>> score.value, score.components["all_passed"]
+        (1.0, 1.0)
+    """
+    return UnitTestsGrader(
+        source=source, backend=backend, limits=limits, rel_tol=rel_tol, name=name
+    )
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def compare_stdout(expected: str, actual: str) -> tuple[bool, str]:
+    r"""Line-by-line exact comparison (trailing spaces and final blank lines ignored).
+
+    Missing or extra lines fail: there is no ``zip`` truncation.
+
+    Example:
+        >>> compare_stdout("1\n2\n", "1\n2")
+        (True, 'output matches')
+        >>> compare_stdout("1\n2\n", "1\n")
+        (False, 'line 2: expected "2", got nothing (1 of 2 lines printed)')
+    """
+    want, got = _lines(expected), _lines(actual)
+    for i in range(max(len(want), len(got))):
+        w = want[i] if i < len(want) else None
+        g = got[i] if i < len(got) else None
+        if w != g:
+            shown_w = "nothing" if w is None else json.dumps(w[:100])
+            shown_g = "nothing" if g is None else json.dumps(g[:100])
+            tail = f" ({len(got)} of {len(want)} lines printed)" if g is None else ""
+            return False, f"line {i + 1}: expected {shown_w}, got {shown_g}{tail}"
+    return True, "output matches"
+
+
+class StdoutTestsGrader(BuiltinGrader):
+    """Fraction of stdin/stdout cases matched; see `stdout_tests`."""
+
+    def __init__(
+        self, *, source: CodeSource, backend: str | None, limits: Limits | None, name: str
+    ) -> None:
+        super().__init__(name)
+        self.source: CodeSource = source
+        self.backend = backend
+        self.limits = limits
+
+    async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+        """Run ``python solution.py`` on each case's stdin and compare its stdout."""
+        answer = task.answer
+        cases = answer.get("stdout_tests") if isinstance(answer, dict) else None
+        if not isinstance(cases, list) or not cases:
+            return Score(value=None, explanation="task.answer has no 'stdout_tests': cannot grade")
+        code = _candidate(trajectory, self.source)
+        if code is None or not code.strip():
+            return Score(
+                value=0.0, components={"pass_rate": 0.0, "all_passed": 0.0}, explanation="no code"
+            )
+        sandbox = shared_sandbox(self.backend)
+        lim = self.limits or DEFAULT_LIMITS
+
+        async def one(case: Any) -> tuple[bool, str]:
+            stdin = str(case.get("stdin", "")) if isinstance(case, dict) else ""
+            want = str(case.get("stdout", "")) if isinstance(case, dict) else ""
+            result = await sandbox.run(
+                ["python", "solution.py"], files={"solution.py": code}, stdin=stdin, limits=lim
+            )
+            if not result.ok:
+                err = result.stderr.strip().splitlines()[-1:] or [""]
+                return False, f"{result.outcome} {err[0][:200]}".strip()
+            return compare_stdout(want, result.stdout)
+
+        verdicts = await asyncio.gather(*(one(c) for c in cases))
+        passed = sum(ok for ok, _ in verdicts)
+        fraction = passed / len(verdicts)
+        failing = [f"case {i + 1}: {why}" for i, (ok, why) in enumerate(verdicts) if not ok][:5]
+        return Score(
+            value=fraction,
+            components={"pass_rate": fraction, "all_passed": float(passed == len(verdicts))},
+            explanation="\n".join([f"{passed}/{len(verdicts)} passed", *failing]),
+        )
+
+
+@register_grader
+def stdout_tests(
+    *,
+    source: CodeSource = "code_block",
+    backend: str | None = None,
+    limits: Limits | None = None,
+    name: str = "stdout_tests",
+) -> StdoutTestsGrader:
+    r"""Run the program on each case's stdin; its stdout must match line by line.
+
+    ``task.answer`` is ``{"stdout_tests": [{"stdin": "...", "stdout": "..."}]}``.
+    A run that fails (non-zero exit, timeout, ...) fails its case; see `compare_stdout`.
+
+    Args:
+        source: Where the code is (`CodeSource`).
+        backend: Sandbox backend name (None: the default).
+        limits: Limits of each run.
+        name: Metric name.
+
+    Example:
+        >>> import asyncio
+        >>> from gymforge.types import Message
+        >>> task = Task(id="t", prompt="echo", answer={"stdout_tests": [
+        ...     {"stdin": "a\nb\n", "stdout": "A\nB\n"}]})
+        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+        ...     policy="p", task=task, messages=(Message.assistant(
+        ...         "```python\nimport sys\nprint(sys.stdin.read().upper(), end='')\n```"),))
+        >>> asyncio.run(stdout_tests().grade(task, traj)).value
+        1.0
+    """
+    return StdoutTestsGrader(source=source, backend=backend, limits=limits, name=name)
