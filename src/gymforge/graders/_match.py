@@ -27,14 +27,17 @@ __all__ = ["env_reward", "exact_match", "json_schema", "normalize_answer", "rege
 
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _SPACES = re.compile(r"\s+")
+_TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|mathrm|mathbf|operatorname)\s*\{([^{}]*)\}")
 
 
 def normalize_answer(text: str, *, case_sensitive: bool = False) -> str:
-    """Normalise an answer for exact matching.
+    r"""Normalise an answer for exact matching.
 
     Strips surrounding whitespace and ``$``, trailing ``.``, collapses inner
-    whitespace, drops thousands separators (only when the whole answer is a
-    number like ``1,234,567.5``) and, unless `case_sensitive`, case-folds.
+    whitespace, unwraps a whole-answer ``\text{...}`` (also ``\textbf``,
+    ``\mathrm``, ``\mathbf``, ``\operatorname``), drops thousands separators
+    (only when the whole answer is a number like ``1,234,567.5``) and, unless
+    `case_sensitive`, case-folds.
 
     Example:
         >>> normalize_answer("  $1,234$. ")
@@ -43,6 +46,9 @@ def normalize_answer(text: str, *, case_sensitive: bool = False) -> str:
         'paris, france'
     """
     s = strip_wrapping(_SPACES.sub(" ", text))
+    wrapped = _TEXT_WRAPPER.fullmatch(s)
+    if wrapped:
+        s = strip_wrapping(wrapped.group(1))
     if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
     return s if case_sensitive else s.casefold()

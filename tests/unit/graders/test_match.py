@@ -16,6 +16,9 @@ from gymforge.graders import env_reward, exact_match, json_schema, normalize_ans
         ("a, b", "a, b"),  # not a number: commas stay
         ("1,23", "1,23"),
         ("New   York\ncity", "new york city"),
+        (r"\text{ Paris }", "paris"),
+        (r"$\mathrm{NaCl}$.", "nacl"),
+        (r"\text{a} + \text{b}", r"\text{a} + \text{b}"),
     ],
 )
 def test_normalize_answer(raw: str, normalized: str) -> None:
@@ -38,6 +41,7 @@ def test_normalize_answer_case_sensitive() -> None:
         ("Answer: c", ["a", "b"], {}, 0.0),
         ("Answer: true", True, {}, 1.0),
         ("yes", "yes", {"extract": ("full",)}, 1.0),
+        (r"\boxed{\text{Paris}}", "Paris", {}, 1.0),
     ],
 )
 async def test_exact_match(make_traj, text, gold, kwargs, expected) -> None:  # type: ignore[no-untyped-def]
