@@ -147,12 +147,13 @@ def episode_trajectory(
     """A `Trajectory` of one local episode, for grading it outside the rollout engine.
 
     Example:
+        >>> import asyncio
         >>> from gymforge.env import make
         >>> env = make("gymforge/Arithmetic-v0")
-        >>> traj = episode_trajectory(env, [], [], seed=0, policy="none")
-        Traceback (most recent call last):
-        ...
-        gymforge.errors.EnvError: no task yet: call reset() first
+        >>> obs, _ = asyncio.run(env.reset(seed=0))
+        >>> traj = episode_trajectory(env, obs, [], seed=0, policy="none")
+        >>> traj.task_id == env.task.id, traj.env_id, traj.terminated
+        (True, 'gymforge/Arithmetic-v0', False)
     """
     last = turns[-1] if turns else None
     return Trajectory(

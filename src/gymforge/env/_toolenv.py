@@ -132,6 +132,7 @@ class ToolEnv(TaskBound, Env):
         self._family = family
         self._grader = grader
         self._extra_tools = [t if isinstance(t, Tool) else tool(t) for t in tools]
+        self._all_tools: tuple[Tool, ...] | None = None
         self._policy = policy
         self._seeds = SeedStream()
         self._task: Task | None = None
@@ -162,13 +163,15 @@ class ToolEnv(TaskBound, Env):
 
     def available_tools(self) -> Sequence[Tool]:
         """The tools the model may call now: declared methods, then ``tools=``."""
-        names: dict[str, None] = {}
-        for klass in reversed(type(self).__mro__):
-            for name, value in vars(klass).items():
-                if isinstance(value, Tool):
-                    names[name] = None
-        declared: list[Tool] = [getattr(self, name) for name in names]
-        return [*declared, *self._extra_tools]
+        if self._all_tools is None:
+            names: dict[str, None] = {}
+            for klass in reversed(type(self).__mro__):
+                for name, value in vars(klass).items():
+                    if isinstance(value, Tool):
+                        names[name] = None
+            declared: list[Tool] = [getattr(self, name) for name in names]
+            self._all_tools = (*declared, *self._extra_tools)
+        return self._all_tools
 
     def policy_text(self) -> str | None:
         """The written policy for `Info.policy` (None when the env has none)."""

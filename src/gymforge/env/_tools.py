@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
@@ -172,16 +173,21 @@ class Tool:
     _model: type[pydantic.BaseModel] = field(repr=False, compare=False)
     _method: bool = field(default=False, repr=False)
     _bound_to: Any = field(default=None, repr=False, compare=False)
+    _spec: ToolSpec = field(init=False, repr=False, compare=False)
 
-    @property
-    def spec(self) -> ToolSpec:
-        """The `ToolSpec` shown to the model."""
-        return ToolSpec(
+    def __post_init__(self) -> None:
+        spec = ToolSpec(
             name=self.name,
             description=self.description,
             parameters=self.parameters,
             writes=self.writes,
         )
+        object.__setattr__(self, "_spec", spec)
+
+    @property
+    def spec(self) -> ToolSpec:
+        """The `ToolSpec` shown to the model (built once)."""
+        return self._spec
 
     @property
     def argument_names(self) -> list[str]:
@@ -191,16 +197,7 @@ class Tool:
     def __get__(self, obj: Any, owner: type | None = None) -> Tool:
         if obj is None or not self._method:
             return self
-        return Tool(
-            name=self.name,
-            description=self.description,
-            fn=self.fn,
-            writes=self.writes,
-            parameters=self.parameters,
-            _model=self._model,
-            _method=True,
-            _bound_to=obj,
-        )
+        return dataclasses.replace(self, _bound_to=obj)
 
     def validate(self, arguments: Mapping[str, Any] | str) -> dict[str, Any]:
         """Decode (when a JSON string), validate and coerce the arguments.

@@ -93,16 +93,19 @@ def _literal(node: ast.Constant, source: str) -> Fraction:
         return _check_size(Fraction(value))
 
 
-def _eval(node: ast.AST, source: str) -> Fraction:
+def _eval(node: ast.AST, source: str, depth: int = 0) -> Fraction:
+    if depth > MAX_DEPTH:
+        raise ToolError(f"the expression is too deeply nested (max depth {MAX_DEPTH})")
     if isinstance(node, ast.Expression):
-        return _eval(node.body, source)
+        return _eval(node.body, source, depth + 1)
     if isinstance(node, ast.Constant):
         return _literal(node, source)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _eval(node.operand, source)
+        operand = _eval(node.operand, source, depth + 1)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _eval(node.left, source), _eval(node.right, source)
+        left = _eval(node.left, source, depth + 1)
+        right = _eval(node.right, source, depth + 1)
         return _check_size(_binary(node.op, left, right))
     kind = type(node.op) if isinstance(node, ast.BinOp | ast.UnaryOp) else type(node)
     hint = _HINTS.get(kind, f"unsupported syntax ({kind.__name__})")
@@ -141,20 +144,7 @@ def safe_eval(expression: str) -> Fraction:
         raise ToolError(f"syntax error: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ToolError("the expression is too deeply nested or malformed") from None
-    if _depth(tree) > MAX_DEPTH:
-        raise ToolError(f"the expression is too deeply nested (max depth {MAX_DEPTH})")
     return _eval(tree, text)
-
-
-def _depth(tree: ast.AST) -> int:
-    """Depth of the syntax tree, found without recursion."""
-    deepest = 0
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
 
 
 def format_number(value: Fraction) -> str:

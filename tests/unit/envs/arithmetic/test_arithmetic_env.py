@@ -1,4 +1,4 @@
-from gymforge.env import SingleTurnEnv, check_env, make, oracle_episode, spec
+from gymforge.env import SingleTurnEnv, check_env, episode_trajectory, make, oracle_episode, spec
 from gymforge.envs.arithmetic import ArithmeticEnv
 from gymforge.types import Message, Task, Trajectory
 
@@ -37,16 +37,7 @@ async def test_grader_scores_right_wrong_and_missing_answers() -> None:
     task = env.task
 
     def with_answer(text: str) -> Trajectory:
-        return Trajectory(
-            run_id="r",
-            env_id="gymforge/Arithmetic-v0",
-            task_id=task.id,
-            sample=0,
-            seed=7,
-            policy="test",
-            task=task,
-            messages=(*obs, Message.assistant(text)),
-        )
+        return episode_trajectory(env, [*obs, Message.assistant(text)], [], seed=7, policy="test")
 
     grader = env.grader()
     assert (await grader.grade(task, with_answer(f"\\boxed{{{task.answer}}}"))).value == 1.0
