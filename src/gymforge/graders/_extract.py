@@ -267,15 +267,24 @@ def final_text(trajectory: Trajectory) -> str | None:
 
 
 def strip_wrapping(text: str) -> str:
-    """Strip surrounding whitespace and ``$`` and trailing ``.``, until nothing changes.
+    r"""Strip surrounding whitespace, ``$``, trailing ``.`` and a whole-text ``\boxed{}``.
+
+    Repeats until nothing changes, so ``$\boxed{5}$.`` becomes ``5``.
 
     Example:
         >>> strip_wrapping(" $$5$$. ")
         '5'
+        >>> strip_wrapping(r"$\boxed{x+1}$.")
+        'x+1'
     """
     s, previous = text.strip(), None
     while s != previous:
         previous, s = s, s.strip("$").strip().rstrip(".").rstrip()
+        box = _BOX_START.match(s)
+        if box and s.endswith("}"):
+            inner = s[box.end() : -1]
+            if extract_boxed(s) == inner.strip():
+                s = inner.strip()
     return s
 
 

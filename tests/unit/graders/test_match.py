@@ -19,6 +19,8 @@ from gymforge.graders import env_reward, exact_match, json_schema, normalize_ans
         (r"\text{ Paris }", "paris"),
         (r"$\mathrm{NaCl}$.", "nacl"),
         (r"\text{a} + \text{b}", r"\text{a} + \text{b}"),
+        (r"$\boxed{\text{Yes}}$", "yes"),
+        (r"\boxed{1} + \boxed{2}", r"\boxed{1} + \boxed{2}"),
     ],
 )
 def test_normalize_answer(raw: str, normalized: str) -> None:

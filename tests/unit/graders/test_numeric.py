@@ -27,6 +27,7 @@ from gymforge.graders import numeric, parse_number
         (r"$\tfrac{ 5 }{ 2 }$", Fraction(5, 2), False),
         ("$12$.", Fraction(12), False),
         ("x = 5", Fraction(5), False),
+        (r"$\boxed{-2}$.", Fraction(-2), False),
         ("50%", Fraction(50), True),
         (r"12.5\%", Fraction(25, 2), True),
         ("1\\,000", Fraction(1000), False),
