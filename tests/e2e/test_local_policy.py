@@ -1,5 +1,6 @@
 """LocalPolicy with the real SmolLM2-135M-Instruct GGUF, in-process via llama.cpp."""
 
+import asyncio
 import math
 
 import pytest
@@ -121,3 +122,46 @@ async def test_prompt_longer_than_the_context_is_a_policy_error() -> None:
     small = LocalPolicy(n_ctx=64)
     with pytest.raises(PolicyError, match="context window is 64"):
         await small.act([Message.user("word " * 200)], [], seed=0, sampling=GREEDY)
+
+
+async def test_concurrent_calls_are_serialised_and_the_loop_stays_free(policy: LocalPolicy) -> None:
+    chats = [[Message.user(f"Name a colour. ({i})")] for i in range(3)]
+    sampling = Sampling(max_tokens=6)
+    alone = [await policy.act(c, [], seed=5, sampling=sampling) for c in chats]
+
+    loaded = policy._model()
+    ticks_while_generating = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks_while_generating
+        while not done:
+            if loaded.lock.locked():  # a generation is running in a worker thread
+                ticks_while_generating += 1
+            await asyncio.sleep(0.001)
+
+    tick_task = asyncio.create_task(ticker())
+    together = await asyncio.gather(*(policy.act(c, [], seed=5, sampling=sampling) for c in chats))
+    done = True
+    await tick_task
+    assert [m.content for m in together] == [m.content for m in alone]
+    assert [m.generation.token_ids for m in together if m.generation] == [
+        m.generation.token_ids for m in alone if m.generation
+    ]
+    assert ticks_while_generating > 0, "the event loop was blocked during generation"
+
+
+async def test_gguf_template_and_builtin_chatml_agree_for_smollm2(policy: LocalPolicy) -> None:
+    one = Sampling(max_tokens=1)
+    auto = await policy.act(CHAT, [], seed=0, sampling=one)
+    chatml = await LocalPolicy(chat_template="chatml").act(CHAT, [], seed=0, sampling=one)
+    assert auto.generation is not None
+    assert chatml.generation is not None
+    assert auto.generation.prompt_token_ids == chatml.generation.prompt_token_ids
+    # without a system message the GGUF template adds SmolLM2's default one; ChatML does not
+    bare = [Message.user("hi")]
+    auto_bare = await policy.act(bare, [], seed=0, sampling=one)
+    chatml_bare = await LocalPolicy(chat_template="chatml").act(bare, [], seed=0, sampling=one)
+    assert auto_bare.generation is not None
+    assert chatml_bare.generation is not None
+    assert auto_bare.generation.usage.prompt_tokens > chatml_bare.generation.usage.prompt_tokens
