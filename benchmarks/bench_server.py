@@ -1,0 +1,263 @@
+"""Env server throughput and latency: concurrent sessions over WebSocket and HTTP.
+
+The server runs in its own process (one uvicorn worker = one core) with a trivial env;
+the load generator runs in another process. Each level opens N sessions at once, then
+every session steps in a closed loop for a fixed number of rounds. Loopback only,
+bounded loops. Prints steps/s, p50/p99 step latency, and the ratio to the targets
+(>= 1,000 steps/s per server core over WebSocket; 2,000 sessions with p99 < 250 ms).
+
+    python benchmarks/bench_server.py [--levels 100,500,2000] [--rounds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+ENV_ID = "bench/Echo-v0"
+
+
+def _serve(port: int) -> None:
+    """Server process: a trivial echo env behind the real app."""
+    import uvicorn
+
+    from gymforge.env import Env
+    from gymforge.server import ServerConfig, create_app
+    from gymforge.types import Info, Message, Score, StepResult, Task, Trajectory
+
+    class Family:
+        name = "echo"
+        difficulty = None
+
+        def generate(self, index: int, *, seed: int, difficulty: int | None = None) -> Task:
+            return Task(id=f"echo/{index}", prompt="say anything")
+
+    class Grader:
+        name = "none"
+
+        async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+            return Score(value=0.0)
+
+    class Echo(Env):
+        _task = Task(id="echo/0", prompt="say anything")
+
+        async def reset(
+            self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
+        ) -> tuple[list[Message], Info]:
+            return [Message.user("say anything")], Info()
+
+        async def step(self, action: Message) -> StepResult:
+            return StepResult(observation=(Message.user(action.content or ""),))
+
+        async def reference_action(self) -> Message:
+            return Message.assistant("hi")
+
+        @property
+        def task(self) -> Task:
+            return self._task
+
+        @property
+        def task_family(self) -> Family:
+            return Family()
+
+        def grader(self) -> Grader:
+            return Grader()
+
+    config = ServerConfig(no_auth=True, max_sessions=10_000, idle_timeout_s=600)
+    app = create_app(config, env_factory=lambda env_id: Echo())
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        backlog=8192,
+        ws_ping_interval=None,
+        limit_max_requests=None,
+    )
+
+
+async def _ws_level(url: str, sessions: int, rounds: int) -> dict[str, float]:
+    from websockets.asyncio.client import connect
+
+    latencies: list[float] = []
+    opened = 0
+
+    async def one(i: int) -> None:
+        nonlocal opened
+        async with connect(
+            url.replace("http", "ws") + "/v1/ws", open_timeout=60, ping_interval=None
+        ) as ws:
+            await ws.send(json.dumps({"id": 0, "op": "create", "env_id": ENV_ID, "seed": i}))
+            sid = json.loads(await ws.recv())["result"]["session_id"]
+            opened += 1
+            await ready.wait()
+            action = {"role": "assistant", "content": "hello"}
+            for r in range(rounds):
+                t0 = time.perf_counter()
+                await ws.send(
+                    json.dumps({"id": r + 1, "op": "step", "session_id": sid, "action": action})
+                )
+                reply = json.loads(await ws.recv())
+                latencies.append(time.perf_counter() - t0)
+                if not reply["ok"]:
+                    raise RuntimeError(reply)
+            await ws.send(json.dumps({"id": -1, "op": "close", "session_id": sid}))
+            await ws.recv()
+
+    ready = asyncio.Event()
+    tasks = [asyncio.create_task(one(i)) for i in range(sessions)]
+    while opened < sessions:
+        await asyncio.sleep(0.01)
+        for t in tasks:
+            if t.done() and t.exception():
+                raise t.exception()  # type: ignore[misc]
+    t0 = time.perf_counter()
+    ready.set()
+    await asyncio.gather(*tasks)
+    return _figures(latencies, time.perf_counter() - t0, opened)
+
+
+async def _http_level(url: str, sessions: int, rounds: int) -> dict[str, float]:
+    import httpx
+
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=min(sessions, 512), max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+
+        async def open_one(i: int) -> str:
+            r = await client.post("/v1/sessions", json={"env_id": ENV_ID, "seed": i})
+            return str(r.json()["session_id"])
+
+        sids = await asyncio.gather(*(open_one(i) for i in range(sessions)))
+
+        async def run(sid: str) -> None:
+            body = {"action": {"role": "assistant", "content": "hello"}}
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                r = await client.post(f"/v1/sessions/{sid}/step", json=body)
+                latencies.append(time.perf_counter() - t0)
+                r.raise_for_status()
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(run(s) for s in sids))
+        elapsed = time.perf_counter() - t0
+        await asyncio.gather(*(client.delete(f"/v1/sessions/{s}") for s in sids))
+    return _figures(latencies, elapsed, len(sids))
+
+
+def _figures(latencies: list[float], elapsed: float, sessions: int) -> dict[str, float]:
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "sessions": sessions,
+        "steps": n,
+        "steps_per_s": n / elapsed,
+        "p50_ms": 1000 * latencies[n // 2],
+        "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))],
+    }
+
+
+def _load(url: str, transport: str, sessions: int, rounds: int) -> None:
+    """Load-generator process: prints one JSON line of figures."""
+    fn = _ws_level if transport == "ws" else _http_level
+    print(json.dumps(asyncio.run(fn(url, sessions, rounds))))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--levels", default="100,500,2000")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--load", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        _serve(args.serve)
+        return
+    if args.load:
+        url, transport, sessions, rounds = args.load
+        _load(url, transport, int(sessions), int(rounds))
+        return
+
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        print(f"env server: 1 uvicorn worker (1 core of {os.cpu_count()}), trivial echo env")
+        print(
+            f"{'transport':9} {'sessions':>8} {'steps':>7} {'steps/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        )
+        results: dict[tuple[str, int], dict[str, float]] = {}
+        for transport in ("ws", "http"):
+            for level in (int(x) for x in args.levels.split(",")):
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--load",
+                        url,
+                        transport,
+                        str(level),
+                        str(args.rounds),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                )
+                if out.returncode != 0:
+                    print(
+                        f"{transport:9} {level:>8}  FAILED: {out.stderr.strip().splitlines()[-1:]}"
+                    )
+                    continue
+                fig = json.loads(out.stdout.strip().splitlines()[-1])
+                results[(transport, level)] = fig
+                print(
+                    f"{transport:9} {level:>8} {fig['steps']:>7.0f} {fig['steps_per_s']:>9.0f} "
+                    f"{fig['p50_ms']:>8.1f} {fig['p99_ms']:>8.1f}"
+                )
+        best_ws = max((f["steps_per_s"] for (t, _), f in results.items() if t == "ws"), default=0.0)
+        print(f"ratio ws steps/s per server core to the 1,000/s target: {best_ws / 1000:.2f}x")
+        top = results.get(("ws", max(int(x) for x in args.levels.split(","))))
+        if top:
+            print(
+                f"ratio of p99 at {top['sessions']:.0f} ws sessions to the 250 ms target: "
+                f"{top['p99_ms'] / 250:.2f} (below 1 meets it)"
+            )
+        print("for scale: OpenEnv reports ~116 requests/s per core (932/s on 8 cores)")
+        print(f"ratio ws steps/s to OpenEnv's per-core figure: {best_ws / 116:.1f}x")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
