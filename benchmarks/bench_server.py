@@ -213,9 +213,8 @@ def main() -> None:
                 raise RuntimeError("server did not start")
             time.sleep(0.1)
         print(f"env server: 1 uvicorn worker (1 core of {os.cpu_count()}), trivial echo env")
-        print(
-            f"{'transport':9} {'sessions':>8} {'steps':>7} {'steps/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-        )
+        head = ("transport", "sessions", "steps", "steps/s", "p50 ms", "p99 ms")
+        print("{:9} {:>8} {:>7} {:>9} {:>8} {:>8}".format(*head))
         results: dict[tuple[str, int], dict[str, float]] = {}
         for transport in ("ws", "http"):
             for level in (int(x) for x in args.levels.split(",")):
