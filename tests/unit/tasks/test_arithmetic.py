@@ -2,6 +2,7 @@ import ast
 import json
 import operator
 import os
+import pickle
 import subprocess
 import sys
 from fractions import Fraction
@@ -9,8 +10,10 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from gymforge.tasks import ArithmeticFamily, TaskFamily
+from gymforge.types import Task
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 
@@ -33,6 +36,21 @@ def exact_value(expr: str) -> Fraction:
         return Fraction(node.value)
 
     return ev(ast.parse(expr, mode="eval").body)
+
+
+def test_items_equal_validated_tasks() -> None:
+    # generate() skips re-validation for speed; the result must be indistinguishable.
+    fam = ArithmeticFamily()
+    for i in range(50):
+        task = fam.generate(i, seed=8)
+        validated = Task(**task.model_dump())
+        assert task == validated
+        assert task.model_fields_set == validated.model_fields_set
+        assert task.model_dump_json() == validated.model_dump_json()
+        assert pickle.loads(pickle.dumps(task)) == validated
+        assert Task.model_validate_json(task.model_dump_json()) == task
+    with pytest.raises(ValidationError):
+        task.id = "changed"  # type: ignore[misc]
 
 
 def test_satisfies_protocol() -> None:
