@@ -136,6 +136,8 @@ def _generate(llm: Any, prompt_ids: list[int], sampling: Sampling, seed: int) ->
     import numpy as np
 
     budget = min(sampling.max_tokens, _context_size(llm) - len(prompt_ids))
+    if budget <= 0:
+        return _Output("", (), (), "length")
     vocab = llama_cpp.llama_model_get_vocab(llm.model)
     n_vocab = llm.n_vocab()
     llm.reset()  # no prefix reuse: a fresh prompt eval keeps results bit-identical
@@ -235,6 +237,12 @@ class LocalPolicy:
                     f"model file {str(path)!r} does not exist; pass a GGUF file "
                     "(--policy local:/path/model.gguf) or use plain 'local' for SmolLM2"
                 )
+        with path.open("rb") as file:
+            if file.read(4) != b"GGUF":
+                raise ConfigError(
+                    f"{str(path)!r} is not a GGUF model file (it does not start with 'GGUF'); "
+                    "llama.cpp loads GGUF only (convert with llama.cpp's convert_hf_to_gguf.py)"
+                )
         self.model_path = path.resolve()
         self.n_threads = n_threads
         self.n_ctx = n_ctx
@@ -293,6 +301,7 @@ class LocalPolicy:
         """Generate the next assistant message with the local model.
 
         Raises:
+            ConfigError: llama.cpp could not load the model file (first call only).
             PolicyError: The prompt does not fit the context window, or llama.cpp failed.
         """
         loaded = await asyncio.to_thread(self._model)

@@ -66,3 +66,10 @@ def test_chatml_rendering() -> None:
     assert prompt == (
         "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n"
     )
+
+
+def test_a_file_that_is_not_gguf_is_a_config_error(tmp_path: Path) -> None:
+    fake = tmp_path / "not-a-model.gguf"
+    fake.write_bytes(b"this is not a GGUF file")
+    with pytest.raises(ConfigError, match=r"not-a-model.gguf' is not a GGUF model file"):
+        LocalPolicy(model_path=fake)
