@@ -11,7 +11,7 @@ Example:
 """
 
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
-from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunResult
+from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._engine import (
     EnvFactory,
     count_written,
@@ -48,6 +48,7 @@ __all__ = [
     "GroupReport",
     "GroupStats",
     "RunConfig",
+    "RunReport",
     "RunResult",
     "Summary",
     "TrajectoryFile",

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from gymforge.rollout._stats import Summary
+from gymforge.rollout._stats import GroupReport, Summary
 from gymforge.types import Sampling
 
-__all__ = ["DEFAULT_NUM_TASKS", "RunConfig", "RunResult"]
+__all__ = ["DEFAULT_NUM_TASKS", "RunConfig", "RunReport", "RunResult"]
 
 DEFAULT_NUM_TASKS = 10
 """Tasks drawn from the env's family when `RunConfig.num_tasks` is None (no task file)."""
@@ -151,3 +151,18 @@ class RunResult(BaseModel):
     """Line numbers of damaged lines moved to `<out>.damaged` before resuming."""
     summary: Summary
     """`summarize()` of the whole file, as written to the report."""
+
+
+class RunReport(BaseModel):
+    """`<out>.report.json`: what a run produced, written when it ends."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    """The run's id."""
+    config: RunConfig
+    """The configuration of the invocation that wrote the report."""
+    summary: Summary
+    """`summarize()` of every trajectory in the file."""
+    groups: GroupReport
+    """`group_stats()` of every trajectory in the file (GRPO view)."""

@@ -310,3 +310,31 @@ async def test_wrong_return_types_are_blamed_on_their_boundary(
     assert t.error is not None
     assert (t.error.boundary, t.error.type) == ("policy", "TypeError")
     assert "not a Message" in t.error.message
+
+
+def test_turn_seeds_equal_derive_seed() -> None:
+    from gymforge.rollout._engine import _TurnSeeds
+
+    seeds = _TurnSeeds(derive_seed(3, "task/1", 2))
+    for turn in (0, 1, 9, 10, 123):
+        assert seeds(turn) == derive_seed(derive_seed(3, "task/1", 2), turn)
+
+
+async def test_policy_sees_per_turn_seeds(kit: SimpleNamespace, tmp_path: Path) -> None:
+    cfg = _config(tmp_path, num_tasks=1, group_size=1)
+    policies: list[Any] = []
+
+    def policy_factory(env: Any) -> Any:
+        class Recording(kit.OraclePolicy):  # type: ignore[misc,name-defined]
+            async def act(self, messages: Any, tools: Any, **kw: Any) -> Any:
+                self.seeds.append(kw["seed"])
+                return await super().act(messages, tools, **kw)
+
+        policies.append(Recording(env))
+        return policies[-1]
+
+    await run_async(
+        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe(), turns=3), policy_factory=policy_factory
+    )
+    (t,) = read_trajectories(cfg.out)
+    assert policies[0].seeds == [derive_seed(t.seed, turn) for turn in range(3)]
