@@ -1,0 +1,239 @@
+"""`RetailEnv`: the customer-service agent's episode over the shop's world."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, cast
+
+from gymforge.env import RESET_OPTIONS, Tool, ToolEnv
+from gymforge.envs.retail._db import (
+    canonical_state,
+    diff_states,
+    initial_state,
+    load_world,
+    read_fact,
+    state_digest,
+)
+from gymforge.envs.retail._faults import RETRY_HINT, FaultConfig, FaultInjector
+from gymforge.envs.retail._grading import RetailGrader, world_config_from
+from gymforge.envs.retail._policy import POLICY
+from gymforge.envs.retail._tasks import RetailTaskFamily
+from gymforge.envs.retail._toolkit import mentions
+from gymforge.envs.retail._tools import READ_TOOLS, WRITE_TOOLS, Shop
+from gymforge.envs.retail._user import LLMUser, ScriptedUser, UserSimulator
+from gymforge.envs.retail._world import WorldConfig, generate_world
+from gymforge.policy import Policy
+from gymforge.types import JsonValue, Message, Sampling, ToolCall
+
+__all__ = ["RetailEnv"]
+
+_REFUSAL_CUES = (
+    "cannot",
+    "can't",
+    "can not",
+    "unable",
+    "not able",
+    "only help",
+    "not allowed",
+    "sorry",
+)
+
+
+class RetailEnv(ToolEnv):
+    """An online shop's customer service: tools over a seeded database, a policy, a customer.
+
+    The agent's text turns go to the simulated customer, whose answers are the
+    next observation; tool calls are answered by the shop's tools. The episode
+    ends when the customer says "###STOP###" or the agent transfers to a human.
+    Reward is `RetailGrader`'s product of database, required-output and policy
+    components. See ``docs/envs/retail.md``.
+
+    Args:
+        faults: Inject faults into tool calls: True for the default `FaultConfig`,
+            a `FaultConfig`, or False. Also composes tasks with tool outages.
+        difficulty: Task difficulty 1-3 (None: a mix).
+        world_config: Domain randomisation of generated worlds.
+        user: "scripted" (deterministic) or a `Policy` that plays the customer.
+        user_sampling: Sampling for an LLM customer.
+
+    Example:
+        >>> import asyncio
+        >>> env = RetailEnv()
+        >>> obs, info = asyncio.run(env.reset(seed=0))
+        >>> obs[0].role, obs[1].role, len(info.tools)
+        ('system', 'user', 15)
+    """
+
+    reset_options: ClassVar[frozenset[str]] = RESET_OPTIONS
+
+    def __init__(
+        self,
+        *,
+        faults: bool | FaultConfig = False,
+        difficulty: int | None = None,
+        world_config: WorldConfig | None = None,
+        user: str | Policy = "scripted",
+        user_sampling: Sampling | None = None,
+    ) -> None:
+        if isinstance(user, str) and user != "scripted":
+            raise ValueError(f"user must be 'scripted' or a Policy, got {user!r}")
+        family = RetailTaskFamily(
+            difficulty=difficulty, faults=bool(faults), world_config=world_config or WorldConfig()
+        )
+        super().__init__(family, RetailGrader(), policy=POLICY)
+        self._fault_config = FaultConfig() if faults is True else (faults or None)
+        self._user_spec = user
+        self._user_sampling = user_sampling
+        self._shop: Shop | None = None
+        self._user: UserSimulator | None = None
+        self._before: dict[str, Any] = {}
+        self._diff: list[dict[str, Any]] = []
+        self._digest = ""
+        self._gold_pos = 0
+        self._retry: ToolCall | None = None
+        self._faults: FaultInjector | None = None
+
+    # --- episode state ------------------------------------------------------------
+    @property
+    def _meta(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.task.metadata)
+
+    @property
+    def shop(self) -> Shop:
+        """The current episode's shop (its database and tools)."""
+        if self._shop is None:
+            raise RuntimeError("no episode yet: call reset() first")
+        return self._shop
+
+    async def on_reset(self, options: Mapping[str, Any]) -> None:
+        """Build the task's world, the faults and the simulated customer."""
+        meta = self._meta
+        world = generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+        db = load_world(world)
+        self._before = initial_state(world)
+        self._diff = []
+        self._digest = state_digest(self._before)
+        outage = meta.get("outage")
+        self._faults = FaultInjector(
+            self._fault_config, seed=self.seed, outage=str(outage) if outage else None
+        )
+        self._shop = Shop(db, faults=self._faults)
+        self._gold_pos = 0
+        self._retry = None
+        if isinstance(self._user_spec, str):
+            self._user = ScriptedUser(meta, self._is_done, prompt=self.task.prompt)
+        else:
+            self._user = LLMUser(
+                meta,
+                self._is_done,
+                self._user_spec,
+                seed=self.seed,
+                sampling=self._user_sampling,
+                prompt=self.task.prompt,
+            )
+        self.milestones = {
+            "authenticated": False,
+            "writes": 0,
+            "intents_done": 0,
+            "handed_off": False,
+        }
+
+    async def opening_messages(self) -> Sequence[Message]:
+        """The policy as system text, then the customer's first message."""
+        assert self._user is not None  # noqa: S101 - set by on_reset
+        return [Message.system(POLICY), Message.user(await self._user.opening())]
+
+    def available_tools(self) -> Sequence[Tool]:
+        """The shop's tools (unbound specs before the first reset)."""
+        if self._shop is None:
+            return [getattr(Shop, n) for n in (*READ_TOOLS, *WRITE_TOOLS)]
+        return self._shop.tools
+
+    def info_extra(self) -> dict[str, JsonValue]:
+        """The canonical diff of the database so far (what the grader compares)."""
+        faults: list[JsonValue] = [list(f) for f in self._faults.log] if self._faults else []
+        return {
+            "db_diff": cast(list[JsonValue], self._diff),
+            "db_digest": self._digest,
+            "faults": faults,
+        }
+
+    # --- the simulated customer's view of the world -------------------------------
+    def _is_done(self, index: int, agent_text: str) -> bool:
+        intent = self._meta["intents"][index]
+        how = intent["done_when"]
+        if how == "db":
+            return all(read_fact(self.shop.db, t, k, f) == v for t, k, f, v in intent["expect"])
+        if how == "outputs":
+            return all(mentions(agent_text, str(o)) for o in intent["outputs"])
+        if how == "refusal":
+            return any(c in agent_text.lower() for c in _REFUSAL_CUES)
+        return bool(read_fact(self.shop.db, "handoffs", "count", "n"))
+
+    # --- steps --------------------------------------------------------------------
+    async def on_text(self, message: Message) -> Sequence[Message]:
+        """A text turn goes to the customer; their answer is the observation."""
+        assert self._user is not None  # noqa: S101 - set by on_reset
+        reply = await self._user.reply(message.content or "")
+        self.milestones["intents_done"] = self._intents_done()
+        if self._user.finished:
+            self.end_episode()
+        return [Message.user(reply)]
+
+    def _intents_done(self) -> int:
+        n = 0
+        for i, intent in enumerate(self._meta["intents"]):
+            if intent["done_when"] in ("db", "handoff") and self._is_done(i, ""):
+                n += 1
+        return n
+
+    async def step(self, action: Message) -> Any:
+        """Run the turn, then update milestones, the state diff and the oracle's retry."""
+        result = await super().step(action)
+        calls = {c.id: c for c in action.tool_calls or ()}
+        wrote = False
+        self._retry = None
+        for msg in result.observation:
+            call = calls.get(msg.tool_call_id or "")
+            if call is None:
+                continue
+            text = msg.content or ""
+            failed = text.startswith("error")
+            if call.name.startswith("find_user_id") and text.strip() == self._meta["user_id"]:
+                self.milestones["authenticated"] = True
+            if call.name in WRITE_TOOLS and not failed:
+                wrote = True
+                self.milestones["writes"] = cast(int, self.milestones["writes"]) + 1
+            if failed and RETRY_HINT in text and self._retry is None:
+                self._retry = call
+        if wrote:
+            state = canonical_state(self.shop.db)
+            self._diff = diff_states(self._before, state)
+            self._digest = state_digest(state)
+            self.milestones["intents_done"] = self._intents_done()
+        if read_fact(self.shop.db, "handoffs", "count", "n"):
+            self.milestones["handed_off"] = True
+            self.end_episode()
+        return result.model_copy(update={"terminated": self.ended, "info": self.info()})
+
+    async def reference_action(self) -> Message:
+        """The gold script's next step (questions, confirmations, calls); a retry after a fault."""
+        tag = f"ref_{self.turn}"
+        if self._retry is not None:
+            call = self._retry
+            return Message.assistant(
+                tool_calls=[ToolCall.make(call.name, call.function.arguments, id=tag)]
+            )
+        gold = self._meta["gold"]
+        if self._gold_pos >= len(gold):
+            return Message.assistant("Is there anything else I can help you with?")
+        step = gold[self._gold_pos]
+        self._gold_pos += 1
+        calls = [ToolCall.make(step["call"], step["args"], id=tag)] if "call" in step else None
+        return Message.assistant(step.get("say"), tool_calls=calls)
+
+    async def close(self) -> None:
+        """Close the episode's database."""
+        if self._shop is not None:
+            self._shop.db.close()
+            self._shop = None

@@ -1,0 +1,178 @@
+"""Grading of a Retail episode: database state x required outputs x policy rules.
+
+Where the final state comes from: the grader rebuilds it from the trajectory
+alone. It loads the task's world (regenerated from the seed in the metadata) and
+replays, in order, every write call of the transcript whose recorded result was
+not an error; the tools are deterministic, so this reproduces the env's final
+database. The task's hidden answer holds the gold diff, computed when the task
+was built by replaying its gold actions on the same world; both are diffs from
+the same start, so they are equal exactly when the final states are.
+
+The env also records its own diff in `Info.extra["db_diff"]` (the rollout engine
+keeps the last `Info.extra` as ``trajectory.info``). When it is present and
+disagrees with the replay, the score is None: a recorded state that the actions
+do not explain is an env bug or tampering, never a reward.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from gymforge.envs.retail._db import Change, canonical_state, diff_states, initial_state, load_world
+from gymforge.envs.retail._policy import check_policy
+from gymforge.envs.retail._toolkit import mentions
+from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
+from gymforge.envs.retail._world import WorldConfig, generate_world
+from gymforge.errors import ToolError
+from gymforge.types import Message, Score, Task, Trajectory
+
+__all__ = ["RetailGrader", "compare_diffs", "replay_diff", "world_config_from"]
+
+
+def world_config_from(data: Any) -> WorldConfig:
+    """Rebuild a `WorldConfig` from its JSON form in task metadata.
+
+    Example:
+        >>> import dataclasses, json
+        >>> cfg = WorldConfig(n_products=(3, 4))
+        >>> world_config_from(json.loads(json.dumps(dataclasses.asdict(cfg)))) == cfg
+        True
+    """
+    if not isinstance(data, dict):
+        return WorldConfig()
+
+    def tup(v: Any) -> Any:
+        return tuple(tup(x) for x in v) if isinstance(v, list) else v
+
+    return WorldConfig(**{k: tup(v) for k, v in data.items()})
+
+
+def replay_diff(
+    meta: dict[str, Any], messages: tuple[Message, ...] | list[Message]
+) -> list[Change]:
+    """The database diff a transcript's successful write calls produce on the task's world.
+
+    Example:
+        >>> from gymforge.envs.retail import RetailTaskFamily
+        >>> task = RetailTaskFamily().generate(0, seed=0, difficulty=1)
+        >>> replay_diff(task.metadata, [])
+        []
+    """
+    world = generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+    db = load_world(world)
+    before = initial_state(world)
+    shop = Shop(db)
+    results = {m.tool_call_id: m.content or "" for m in messages if m.role == "tool"}
+    for m in messages:
+        for call in m.tool_calls or () if m.role == "assistant" else ():
+            if call.name not in WRITE_TOOLS or results.get(call.id, "error").startswith("error"):
+                continue
+            try:
+                shop.call(call.name, json.loads(call.function.arguments))
+            except (ToolError, ValueError):
+                continue  # the env answered it differently: the cross-check reports that
+    after = canonical_state(db)
+    db.close()
+    return diff_states(before, after)
+
+
+def _key(c: dict[str, Any]) -> str:
+    return f"{c['table']}[{c['key']}].{c['field']}"
+
+
+def compare_diffs(final: list[dict[str, Any]], gold: list[dict[str, Any]]) -> list[str]:
+    """Field-level differences between the final and gold changes (empty: equal).
+
+    Example:
+        >>> gold = [{"table": "orders", "key": "#W1", "field": "status",
+        ...          "before": "pending", "after": "cancelled"}]
+        >>> compare_diffs([], gold)
+        ["orders[#W1].status: expected 'cancelled', got 'pending' (unchanged)"]
+    """
+    fin = {_key(c): c for c in final}
+    want = {_key(c): c for c in gold}
+    problems = []
+    for k in sorted(set(fin) | set(want)):
+        f, g = fin.get(k), want.get(k)
+        if f is not None and g is not None:
+            if json.dumps(f["after"], sort_keys=True) != json.dumps(g["after"], sort_keys=True):
+                problems.append(f"{k}: expected {g['after']!r}, got {f['after']!r}")
+        elif g is not None:
+            problems.append(f"{k}: expected {g['after']!r}, got {g['before']!r} (unchanged)")
+        elif f is not None:
+            problems.append(f"{k}: should stay {f['before']!r}, got {f['after']!r}")
+    return problems
+
+
+class RetailGrader:
+    """Reward = db x outputs x policy, each 0 or 1, all reported as components.
+
+    - ``db``: the final database equals the gold one (field-level diff explained).
+    - ``outputs``: every value the agent must tell the customer appears in an
+      assistant message, matched on token boundaries ("10" is not in "$100").
+    - ``policy``: no rule of `RULES` is broken (see `check_policy`).
+
+    The final database is rebuilt by replaying the transcript (see the module
+    docstring); if the env's recorded ``db_diff`` disagrees, the score is None.
+
+    Example:
+        >>> from gymforge.envs.retail import RetailTaskFamily
+        >>> import asyncio
+        >>> task = RetailTaskFamily().generate(0, seed=0, difficulty=1)
+        >>> traj = Trajectory(run_id="r", env_id="gymforge/Retail-v0", task_id=task.id,
+        ...                   sample=0, seed=0, policy="none", task=task)
+        >>> score = asyncio.run(RetailGrader().grade(task, traj))
+        >>> score.value, score.components["db"]
+        (0.0, 0.0)
+    """
+
+    name = "retail"
+
+    async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+        """Score one finished episode."""
+        answer: dict[str, Any] = task.answer if isinstance(task.answer, dict) else {}
+        meta = cast(dict[str, Any], task.metadata)
+        final = replay_diff(meta, trajectory.messages)
+        recorded = trajectory.info.get("db_diff")
+        lines: list[str] = []
+        if isinstance(recorded, list) and compare_diffs(final, cast(list[Change], recorded)):
+            return Score(
+                value=None,
+                explanation="the env's recorded db_diff disagrees with the transcript's writes: "
+                + "; ".join(compare_diffs(final, cast(list[Change], recorded))),
+            )
+        gold = answer.get("db_diff")
+        problems = compare_diffs(final, gold if isinstance(gold, list) else [])
+        db = 0.0 if problems else 1.0
+        lines.append("db: matches the gold state" if not problems else "db: " + "; ".join(problems))
+        said = " \n".join(m.content or "" for m in trajectory.messages if m.role == "assistant")
+        outputs = [str(o) for o in answer.get("outputs") or []]
+        missing = [o for o in outputs if not mentions(said, o)]
+        out = 0.0 if missing else 1.0
+        lines.append(
+            f"outputs: missing {missing}" if missing else f"outputs: all {len(outputs)} said"
+        )
+        world = generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+        owners = {o.order_id: o.user_id for o in world.orders}
+        forbidden = [f for i in meta.get("intents") or [] for f in i.get("forbidden") or []]
+        violations = check_policy(
+            trajectory.messages,
+            user_id=str(meta["user_id"]),
+            owners=owners,
+            forbidden=forbidden,
+        )
+        pol = 0.0 if violations else 1.0
+        lines.append(
+            "policy: "
+            + (
+                "no rule broken"
+                if not violations
+                else "; ".join(f"{v.rule} at turn {v.turn} ({v.detail})" for v in violations)
+            )
+        )
+        return Score(
+            value=db * out * pol,
+            components={"db": db, "outputs": out, "policy": pol},
+            explanation="\n".join(lines),
+        )
