@@ -128,15 +128,12 @@ def weighted_sum(
         (1.0, {'correct': 1.0, 'polite': 0.0})
     """
     items: list[tuple[str, Grader, float]] = []
-    if isinstance(parts, Mapping):
-        for key, part in parts.items():
-            grader, weight = part
-            items.append((key, _check_grader(grader, "weighted_sum"), weight))
-    else:
-        for part in parts:
-            grader, weight = part
-            checked = _check_grader(grader, "weighted_sum")
-            items.append((checked.name, checked, weight))
+    named = parts.items() if isinstance(parts, Mapping) else ((None, p) for p in parts)
+    for key, part in named:
+        if not (isinstance(part, tuple | list) and len(part) == 2):
+            raise TypeError(f"weighted_sum: a part must be a (grader, weight) pair, got {part!r}")
+        grader = _check_grader(part[0], "weighted_sum")
+        items.append((grader.name if key is None else key, grader, part[1]))
     return WeightedSumGrader(items, name=name)
 
 

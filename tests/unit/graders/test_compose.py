@@ -113,3 +113,7 @@ def test_bad_compositions_are_rejected() -> None:
         product(Fixed("a", 1.0), lambda t: 1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one"):
         product()
+    with pytest.raises(TypeError, match=r"\(grader, weight\) pair"):
+        weighted_sum({"a": Fixed("a", 1.0)})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match=r"\(grader, weight\) pair"):
+        weighted_sum([Fixed("a", 1.0)])  # type: ignore[list-item]
