@@ -7,7 +7,8 @@ not import Gymnasium.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import typing
+from typing import Any
 
 from gymforge.env._check import EnvCheckError, check_env, oracle_episode
 from gymforge.env._env import Env, EnvSpec
@@ -33,7 +34,7 @@ from gymforge.env._toolenv import ToolEnv, answer_tool_calls
 from gymforge.env._tools import Tool, parse_google_docstring, tool
 from gymforge.env._wrappers import MaxTurns, TimeLimit, Wrapper
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from gymforge.env._gym import (
         AnyText,
         GymnasiumEnv,

@@ -19,7 +19,7 @@ import importlib
 import importlib.util
 import pkgutil
 
-from gymforge.errors import EnvError
+from gymforge import errors as _errors
 
 __all__ = ["builtin_subpackages", "register_builtins"]
 
@@ -61,9 +61,11 @@ def register_builtins() -> None:
             module = importlib.import_module(module_name)
             register_envs = getattr(module, _REGISTER_FUNCTION, None)
             if not callable(register_envs):
-                raise EnvError(f"{module_name} must define {_REGISTER_FUNCTION}()")
+                raise _errors.EnvError(f"{module_name} must define {_REGISTER_FUNCTION}()")
             register_envs()
-        except EnvError:
+        except _errors.EnvError:
             raise
         except Exception as exc:
-            raise EnvError(f"registering the envs of {__name__}.{name} failed: {exc!r}") from exc
+            raise _errors.EnvError(
+                f"registering the envs of {__name__}.{name} failed: {exc!r}"
+            ) from exc

@@ -181,3 +181,72 @@ def test_a_failing_third_party_plugin_is_skipped(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(EnvError, match="gymforge's env plugin .* failed: boom"):
         load_plugins()
     assert _registry._PluginState.loaded is False
+
+
+def _fake_envs_package(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]
+) -> None:
+    import sys
+
+    import gymforge.envs
+
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    monkeypatch.setattr(gymforge.envs, "__path__", [str(tmp_path)])
+    # Whatever the test imports under these names is dropped again afterwards.
+    for sub in {rel.split("/")[0] for rel in files}:
+        for suffix in ("", "._register"):
+            name = f"gymforge.envs.{sub}{suffix}"
+            monkeypatch.setitem(sys.modules, name, None)  # type: ignore[arg-type]
+            monkeypatch.delitem(sys.modules, name)
+
+
+def test_register_builtins_discovers_subpackages(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gymforge.envs
+
+    _fake_envs_package(
+        tmp_path,
+        monkeypatch,
+        {
+            "fake_b/__init__.py": "",
+            "fake_b/_register.py": (
+                "from gymforge.env import register\n"
+                "def register_envs():\n"
+                "    register('fake/B-v0', 'gymforge.envs.arithmetic._env:ArithmeticEnv')\n"
+            ),
+            "fake_a/__init__.py": "",
+            "_private/__init__.py": "raise RuntimeError('never imported')\n",
+            "notapackage.py": "raise RuntimeError('never imported')\n",
+        },
+    )
+    assert gymforge.envs.builtin_subpackages() == ["fake_a", "fake_b"]
+    gymforge.envs.register_builtins()
+    gymforge.envs.register_builtins()
+    assert spec("fake/B-v0").entry_point == "gymforge.envs.arithmetic._env:ArithmeticEnv"
+
+
+@pytest.mark.parametrize(
+    ("register_py", "match"),
+    [
+        (
+            "def register_envs():\n    raise KeyError('oops')\n",
+            "envs of gymforge.envs.fake_c failed",
+        ),
+        ("x = 1\n", "gymforge.envs.fake_c._register must define register_envs"),
+        ("import no_such_module_xyz\n", "envs of gymforge.envs.fake_c failed"),
+    ],
+)
+def test_register_builtins_names_the_broken_subpackage(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, register_py: str, match: str
+) -> None:
+    import gymforge.envs
+
+    _fake_envs_package(
+        tmp_path, monkeypatch, {"fake_c/__init__.py": "", "fake_c/_register.py": register_py}
+    )
+    with pytest.raises(EnvError, match=match):
+        gymforge.envs.register_builtins()

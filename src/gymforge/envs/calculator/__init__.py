@@ -10,10 +10,10 @@ from gymforge.envs.calculator._evaluator import (
 )
 
 __all__ = [
+    "CalculatorAgentEnv",
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_EXPRESSION_LENGTH",
-    "CalculatorAgentEnv",
     "format_number",
     "safe_eval",
 ]
