@@ -225,12 +225,13 @@ async def run_unit_tests(
     sandbox: Sandbox,
     limits: Limits | None = None,
     rel_tol: float = 1e-9,
+    files: Mapping[str, str] | None = None,
 ) -> TestReport:
     r"""Run ``function`` of ``code`` on each ``{"args": [...], "expected": ...}`` test.
 
     Each case is its own sandboxed process; results compare type-strictly with
     `values_equal`. A compile error or a missing function fails every case
-    without running the rest.
+    without running the rest. ``files`` are other files the code may import.
 
     Example:
         >>> import asyncio
@@ -248,7 +249,9 @@ async def run_unit_tests(
     async def one(test: Mapping[str, Any]) -> CaseResult:
         args = list(test.get("args", []))
         expected = test.get("expected")
-        outcome = await call_function(sandbox, code, function, args, limits=lim, encoded=True)
+        outcome = await call_function(
+            sandbox, code, function, args, limits=lim, encoded=True, files=files
+        )
         call = _call_text(function, args)
         if outcome.status != "ok":
             return CaseResult(

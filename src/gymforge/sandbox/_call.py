@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -123,13 +123,16 @@ async def call_function(
     *,
     limits: Limits | None = None,
     encoded: bool = False,
+    files: Mapping[str, str | bytes] | None = None,
 ) -> CallOutcome:
     r"""Run ``source`` as a module in a fresh sandboxed process and call ``function(*args)``.
 
     The arguments cross as typed JSON (``encoded=True`` says they already are);
     the return value comes back as typed JSON in `CallOutcome.value`, to be compared
-    outside the sandbox with `values_equal`. Compile errors, exceptions, ``exit``,
-    timeouts, memory exhaustion, crashes and missing results are distinct statuses.
+    outside the sandbox with `values_equal`. ``files`` are extra files the module may
+    import or read (``solution.py`` and ``_harness.py`` are reserved). Compile errors,
+    exceptions, ``exit``, timeouts, memory exhaustion, crashes and missing results are
+    distinct statuses.
 
     Example:
         >>> import asyncio
@@ -148,7 +151,7 @@ async def call_function(
     request = json.dumps({"nonce": nonce, "function": function, "args": typed})
     result = await sandbox.run(
         ["python", "_harness.py"],
-        files={"_harness.py": harness_source(), "solution.py": source},
+        files={**(files or {}), "_harness.py": harness_source(), "solution.py": source},
         stdin=request,
         limits=limits,
     )
