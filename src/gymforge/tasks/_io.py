@@ -34,13 +34,18 @@ def save_tasks(path: str | os.PathLike[str], tasks: Iterable[Task]) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     count = 0
-    with tmp.open("w", encoding="utf-8") as out:
-        for task in tasks:
-            if not isinstance(task, Task):
-                raise TypeError(f"save_tasks: expected Task objects, got {type(task).__name__}")
-            out.write(task.model_dump_json() + "\n")
-            count += 1
-    tmp.replace(target)
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for task in tasks:
+                if not isinstance(task, Task):
+                    name = type(task).__name__
+                    raise TypeError(f"save_tasks: expected Task objects, got {name}")
+                out.write(task.model_dump_json() + "\n")
+                count += 1
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return count
 
 

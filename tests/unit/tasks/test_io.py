@@ -114,6 +114,11 @@ def test_missing_file(tmp_path: Path) -> None:
         load_tasks(tmp_path / "nope.jsonl")
 
 
-def test_save_rejects_non_tasks(tmp_path: Path) -> None:
+def test_save_rejects_non_tasks_and_leaves_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    save_tasks(path, [Task(id="old", prompt="p")])
+    bad = [Task(id="new", prompt="p"), {"id": "a", "prompt": "p"}]
     with pytest.raises(TypeError, match="expected Task"):
-        save_tasks(tmp_path / "x.jsonl", [{"id": "a", "prompt": "p"}])  # type: ignore[list-item]
+        save_tasks(path, bad)  # type: ignore[arg-type]
+    assert [t.id for t in load_tasks(path)] == ["old"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.jsonl"]
