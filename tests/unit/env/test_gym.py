@@ -224,3 +224,42 @@ def test_observation_encoding_is_lossless() -> None:
     text = encode_observation(messages)
     assert "τ" in text  # not escaped
     assert decode_observation(text) == messages
+
+
+def test_async_vector_env_runs_envs_in_real_subprocesses() -> None:
+    envs = gymnasium.vector.AsyncVectorEnv(
+        [lambda: gymnasium.make("gymforge/CalculatorAgent-v0") for _ in range(2)],
+        shared_memory=False,
+    )
+    try:
+        first, _ = envs.reset(seed=[1, 2])
+        again, _ = envs.reset(seed=[1, 2])
+        assert first == again
+        call = '{"name": "calculate", "arguments": {"expression": "3 * (2 + 5)"}}'
+        obs, _, terminated, _, _ = envs.step((call, "\\boxed{0}"))
+        assert decode_observation(obs[0])[0].content == "21"
+        assert list(terminated) == [False, True]
+    finally:
+        envs.close()
+
+
+def test_a_fresh_interpreter_finds_the_envs_through_the_entry_point() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import gymnasium, gymforge.env\n"
+        "gymforge.env.load_plugins()\n"
+        "env = gymnasium.make('gymforge/Arithmetic-v0')\n"
+        "obs, info = env.reset(seed=0)\n"
+        "print(sorted(env.spec.id for _ in [0]), info['milestones'])\n"
+        "env.close()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.strip() == "['gymforge/Arithmetic-v0'] {'answered': False}"
