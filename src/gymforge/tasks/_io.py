@@ -32,7 +32,7 @@ def save_tasks(path: str | os.PathLike[str], tasks: Iterable[Task]) -> int:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     count = 0
     try:
         with tmp.open("w", encoding="utf-8") as out:

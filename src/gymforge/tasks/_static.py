@@ -72,8 +72,10 @@ class StaticTasks:
         """
         level = difficulty if difficulty is not None else self.difficulty
         pool = self.tasks if level is None else [t for t in self.tasks if t.difficulty == level]
+        which = "" if level is None else f" at difficulty {level}"
+        if not pool:
+            raise IndexError(f"task family {self.name!r} has no tasks{which}")
         if not 0 <= index < len(pool):
-            which = "" if level is None else f" at difficulty {level}"
             raise IndexError(
                 f"task family {self.name!r} has {len(pool)} tasks{which}: index {index} is out "
                 f"of range (valid: 0..{len(pool) - 1})"

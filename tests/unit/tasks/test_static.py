@@ -33,6 +33,8 @@ def test_index_out_of_range_is_explained() -> None:
         fam.generate(-1, seed=0)
     with pytest.raises(IndexError, match="has 2 tasks at difficulty 2: index 2"):
         fam.generate(2, seed=0, difficulty=2)
+    with pytest.raises(IndexError, match="'fixed' has no tasks at difficulty 7$"):
+        fam.generate(0, seed=0, difficulty=7)
 
 
 def test_bad_lists() -> None:
