@@ -114,7 +114,13 @@ async def _load_tasks(config: RunConfig, env_factory: EnvFactory) -> list[Task]:
                 )
             tasks = tasks[: config.num_tasks]
     else:
-        env = env_factory()
+        try:
+            env = env_factory()
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot make {config.env_id} with env_kwargs={config.env_kwargs} and "
+                f"max_turns={config.max_turns}: {exc}"
+            ) from exc
         try:
             family = env.task_family
             count = config.num_tasks or DEFAULT_NUM_TASKS

@@ -144,14 +144,21 @@ def test_resume_repairs_corrupt_middle_and_truncated_last_line(
         ["run", ENV],  # --out missing
         ["run", ENV, "--tasks", "0", "--out", "x.jsonl"],
         ["run", ENV, "--out", "x.jsonl", "--env-kwarg", "novalue"],
+        ["run", ENV, "--out", "x.jsonl", "--env-kwarg", "bogus=1"],
+        ["run", ENV, "--out", "x.jsonl", "--difficulty", "99"],
         ["frobnicate"],
         ["inspect"],
     ],
 )
 def test_usage_errors_are_one_clear_message(
-    capsys: pytest.CaptureFixture[str], args: list[str]
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     _bad(capsys, *args)
+    assert not (tmp_path / "x.jsonl").exists()
 
 
 def test_inspect_missing_file_and_unknown_episode(
