@@ -192,7 +192,7 @@ class Tool:
     @property
     def argument_names(self) -> list[str]:
         """Parameter names in signature order."""
-        return list(self._model.model_fields)
+        return [f.alias or n for n, f in self._model.model_fields.items()]
 
     def __get__(self, obj: Any, owner: type | None = None) -> Tool:
         if obj is None or not self._method:
@@ -219,7 +219,7 @@ class Tool:
             model = self._model.model_validate(dict(arguments))
         except pydantic.ValidationError as exc:
             raise ToolError(_format_validation_error(exc, self.argument_names)) from None
-        return {name: getattr(model, name) for name in self._model.model_fields}
+        return {f.alias or n: getattr(model, n) for n, f in self._model.model_fields.items()}
 
     async def invoke(self, arguments: Mapping[str, Any] | str) -> str:
         """Validate the arguments, call the function (awaiting it if async), return text.
@@ -277,9 +277,11 @@ def _build(fn: Callable[..., Any], name: str | None, writes: bool) -> Tool:
                 "(the JSON Schema is generated from it)"
             )
         default = ... if p.default is p.empty else p.default
-        fields[p.name] = (
+        # Internal field names, the parameter's name as alias: a parameter may be called
+        # "json" or "schema" (BaseModel attributes) or start with "_" (pydantic-private).
+        fields[f"p{len(fields)}"] = (
             hints[p.name],
-            pydantic.Field(default, description=arg_docs.get(p.name)),
+            pydantic.Field(default, alias=p.name, description=arg_docs.get(p.name)),
         )
     model = pydantic.create_model(
         f"{tool_name}_arguments",

@@ -199,3 +199,16 @@ def test_parse_google_docstring_edge_cases() -> None:
     )
     assert desc == "Do it."
     assert args == {"items": "The items.", "extra": "More."}
+
+
+def test_parameter_names_that_clash_with_pydantic_work() -> None:
+    @tool
+    def store(json: str, schema: int = 2, _trace: bool = False) -> str:
+        """Store a document."""
+        return f"{json}|{schema}|{_trace}"
+
+    assert list(store.parameters["properties"]) == ["json", "schema", "_trace"]
+    assert store.argument_names == ["json", "schema", "_trace"]
+    assert asyncio.run(store.invoke({"json": "{}", "_trace": "true"})) == "{}|2|True"
+    with pytest.raises(ToolError, match="argument 'json': field required"):
+        asyncio.run(store.invoke({"p0": "x"}))
