@@ -25,6 +25,7 @@ __all__ = [
     "diff_states",
     "initial_state",
     "load_world",
+    "normalize",
     "options_text",
     "read_fact",
     "state_digest",
@@ -170,12 +171,21 @@ def _build(world: World) -> sqlite3.Connection:
     return db
 
 
-def _norm(value: Any) -> Any:
-    """Normalise a scalar: floats that are whole become ints, bytes become text."""
+def normalize(value: Any) -> Any:
+    """Normalise a value deeply: whole floats become ints, bytes text, mappings sorted.
+
+    Example:
+        >>> normalize({"b": [5.0, 1.5], "a": b"x"})
+        {'a': 'x', 'b': [5, 1.5]}
+    """
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {str(k): normalize(value[k]) for k in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [normalize(v) for v in value]
     return value
 
 
@@ -248,7 +258,7 @@ def diff_states(
                 )
             elif b[key] != a[key]:
                 for f in sorted(set(b[key]) | set(a[key])):
-                    if _norm(b[key].get(f)) != _norm(a[key].get(f)):
+                    if normalize(b[key].get(f)) != normalize(a[key].get(f)):
                         changes.append(
                             {
                                 "table": table,
@@ -290,7 +300,7 @@ def read_fact(db: sqlite3.Connection, table: str, key: str, field: str) -> Any:
         raise ValueError(f"no fact {table}.{field}; known: {_FIELDS}")
     args: tuple[Any, ...] = tuple(key.split("|")) if table == "order_items" else (key,)
     row = db.execute(_FACT_SQL[table].format(f=field), args).fetchone()
-    return None if row is None else _norm(row[0])
+    return None if row is None else normalize(row[0])
 
 
 def state_digest(state: dict[str, dict[str, dict[str, Any]]]) -> str:

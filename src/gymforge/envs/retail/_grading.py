@@ -19,7 +19,14 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from gymforge.envs.retail._db import Change, canonical_state, diff_states, initial_state, load_world
+from gymforge.envs.retail._db import (
+    Change,
+    canonical_state,
+    diff_states,
+    initial_state,
+    load_world,
+    normalize,
+)
 from gymforge.envs.retail._policy import check_policy
 from gymforge.envs.retail._toolkit import mentions
 from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
@@ -96,7 +103,7 @@ def compare_diffs(final: list[dict[str, Any]], gold: list[dict[str, Any]]) -> li
     for k in sorted(set(fin) | set(want)):
         f, g = fin.get(k), want.get(k)
         if f is not None and g is not None:
-            if json.dumps(f["after"], sort_keys=True) != json.dumps(g["after"], sort_keys=True):
+            if normalize(f["after"]) != normalize(g["after"]):
                 problems.append(f"{k}: expected {g['after']!r}, got {f['after']!r}")
         elif g is not None:
             problems.append(f"{k}: expected {g['after']!r}, got {g['before']!r} (unchanged)")
