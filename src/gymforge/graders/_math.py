@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ from gymforge.types import JsonValue, Score, Task, Trajectory
 
 __all__ = ["MathGrader", "MathVerdict", "check_math_answer", "math_verified"]
 
+# "... the final answer is 42." at the very end, said once: no need for a worker to find it.
+_SIMPLE_ANCHORED = re.compile(
+    r"(?:final answer|answer)\s*(?:is|:)\s*\$?([+-]?\d+(?:\.\d+)?(?:/\d+)?)\$?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_ANCHOR_WORD = re.compile(r"answer", re.IGNORECASE)
 _MAX_ANSWER_CHARS = 400
 """Longer boxed answers are spam for a short gold (the gold's own length is allowed too)."""
 
@@ -73,6 +80,10 @@ class _Lru:
             if value is not None:
                 self._data.move_to_end(key)
             return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
     def put(self, key: tuple[str, str, bool], value: bool) -> None:
         with self._lock:
@@ -113,6 +124,9 @@ def _candidate(
     boxes = find_boxed(response)
     if boxes or r"\boxed" in response:
         return prepare_candidate(boxes, gold)
+    simple = _SIMPLE_ANCHORED.search(response)
+    if simple is not None and len(_ANCHOR_WORD.findall(response)) == 1:
+        return prepare_candidate([simple.group(1)], gold)
     found = shared_pool(workers).call(("extract", response), timeout_s=timeout_s)
     if isinstance(found, PoolTimeout):
         return MathVerdict(None, f"could not decide: extraction {found.reason}", "timeout")

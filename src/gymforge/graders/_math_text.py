@@ -33,7 +33,7 @@ _PERCENT_RE = re.compile(r"\\?%\s*$")
 _TEXT_WRAP_RE = re.compile(r"^\\(?:text|textbf|mathrm|mathbf)\{([^{}]*)\}$")
 _NUMBER_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)$")
 _FRACTION_RE = re.compile(
-    r"^([+-]?)(?:\\[dt]?frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}|(\d+)\s*/\s*(\d+))$"
+    r"^([+-]?)(?:\\[dt]?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(\d+)\s*/\s*(\d+))$"
 )
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 

@@ -205,3 +205,11 @@ def test_grader_pickles_and_validates() -> None:
         math_verified(timeout_s=0)
     with pytest.raises(ValueError, match="gold answer"):
         check(None, r"\boxed{1}")
+
+
+def test_simple_anchored_numbers_take_the_fast_path() -> None:
+    verdict = check("20/7", "So the final answer is 20/7.")
+    assert (verdict.value, verdict.path) == (1.0, "fast")
+    assert check(r"-\frac{6}{5}", r"\boxed{\frac{-6}{5}}").path == "fast"
+    # Two anchors: not the simple case; the worker extracts the last one.
+    assert check("3", "The answer is 2? No, the final answer is 3").value == 1.0
