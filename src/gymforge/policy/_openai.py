@@ -23,7 +23,6 @@ from gymforge.types import Generation, JsonValue, Message, Sampling, ToolCall, T
 if TYPE_CHECKING:
     import httpx2
     from openai import AsyncOpenAI
-    from openai.types.chat import ChatCompletion
 
 __all__ = ["DEFAULT_OPENAI_URL", "OpenAIPolicy"]
 
@@ -252,6 +251,8 @@ class OpenAIPolicy:
                 )
                 await self._sleep(delay)
                 attempt += 1
+            except openai.OpenAIError as exc:  # anything else the client raises: not retried
+                raise PolicyError(f"model server at {self.base_url}: {exc}") from exc
         return self._message(response, messages, time.perf_counter() - started)
 
     def _delay(self, exc: Exception, attempt: int) -> float:
@@ -285,11 +286,19 @@ class OpenAIPolicy:
             f"model server at {url} answered HTTP {status} {tries}: {detail}; {hint}"
         )
 
-    def _message(
-        self, response: ChatCompletion, messages: Sequence[Message], latency: float
-    ) -> Message:
-        if not response.choices:
-            raise PolicyError(f"model server at {self.base_url} returned no choices")
+    def _message(self, response: object, messages: Sequence[Message], latency: float) -> Message:
+        from openai.types.chat import ChatCompletion
+
+        if (
+            not isinstance(response, ChatCompletion)
+            or not response.choices
+            or getattr(response.choices[0], "message", None) is None
+        ):
+            raise PolicyError(
+                f"model server at {self.base_url} answered with something that is not a chat "
+                f"completion ({str(response)[:200]!r}); is that URL an OpenAI-compatible /v1 "
+                "endpoint?"
+            )
         choice = response.choices[0]
         calls: list[ToolCall] = []
         turn = assistant_turn(messages)
@@ -298,7 +307,7 @@ class OpenAIPolicy:
             if function is None:  # a "custom" tool call: not part of gymforge's format
                 continue
             call_id = call.id or tool_call_id(turn, k)
-            calls.append(ToolCall.make(function.name, function.arguments or "{}", id=call_id))
+            calls.append(ToolCall.make(function.name or "", function.arguments or "{}", id=call_id))
         logprobs: tuple[float, ...] | None = None
         if choice.logprobs is not None and choice.logprobs.content is not None:
             logprobs = tuple(t.logprob for t in choice.logprobs.content)
@@ -306,8 +315,8 @@ class OpenAIPolicy:
         generation = Generation(
             model=response.model,
             usage=Usage(
-                prompt_tokens=usage.prompt_tokens if usage else 0,
-                completion_tokens=usage.completion_tokens if usage else 0,
+                prompt_tokens=(usage.prompt_tokens if usage else 0) or 0,
+                completion_tokens=(usage.completion_tokens if usage else 0) or 0,
             ),
             finish_reason=choice.finish_reason,
             logprobs=logprobs,

@@ -242,3 +242,29 @@ async def test_timeouts_are_retried_and_reported_as_timed_out() -> None:
     with pytest.raises(PolicyError, match=r"after 1 retries \(timed out\)"):
         await policy.act([Message.user("hi")], [], seed=0, sampling=Sampling())
     assert calls == 2
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx2.Response(200, text="<html>not an API</html>"),
+        httpx2.Response(200, json={"choices": []}),
+        httpx2.Response(200, json={"detail": "hello"}),
+    ],
+)
+async def test_a_response_that_is_not_a_chat_completion_is_a_policy_error(
+    response: httpx2.Response,
+) -> None:
+    policy = policy_for(Server(response))
+    with pytest.raises(PolicyError, match=rf"model server at {URL} answered with something"):
+        await policy.act([Message.user("hi")], [], seed=0, sampling=Sampling())
+
+
+async def test_missing_usage_counts_as_zero() -> None:
+    body = completion({"role": "assistant", "content": "hi"})
+    del body["usage"]
+    reply = await policy_for(Server(httpx2.Response(200, json=body))).act(
+        [Message.user("hi")], [], seed=0, sampling=Sampling()
+    )
+    assert reply.generation is not None
+    assert reply.generation.usage.completion_tokens == 0
