@@ -2,4 +2,4 @@
 
 from gymforge.envs.python_function._env import SYSTEM_PROMPT, PythonFunctionEnv
 
-__all__ = ["SYSTEM_PROMPT", "PythonFunctionEnv"]
+__all__ = ["PythonFunctionEnv", "SYSTEM_PROMPT"]

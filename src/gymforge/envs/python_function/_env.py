@@ -9,7 +9,7 @@ from gymforge.graders import unit_tests
 from gymforge.sandbox import Limits
 from gymforge.tasks.code import CodeFunctionFamily
 
-__all__ = ["SYSTEM_PROMPT", "PythonFunctionEnv"]
+__all__ = ["PythonFunctionEnv", "SYSTEM_PROMPT"]
 
 SYSTEM_PROMPT = (
     "You are an expert Python programmer. Write correct, self-contained Python 3.11 "

@@ -3,4 +3,4 @@
 from gymforge.tasks.code._family import LEVELS, CodeFunctionFamily
 from gymforge.tasks.code._templates import CATEGORIES, TEMPLATES, Template
 
-__all__ = ["CATEGORIES", "LEVELS", "TEMPLATES", "CodeFunctionFamily", "Template"]
+__all__ = ["CATEGORIES", "CodeFunctionFamily", "LEVELS", "TEMPLATES", "Template"]

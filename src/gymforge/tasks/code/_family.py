@@ -11,7 +11,7 @@ from gymforge.sandbox import decode_value, encode_value
 from gymforge.tasks.code._templates import CATEGORIES, TEMPLATES, Template
 from gymforge.types import JsonValue, Task
 
-__all__ = ["LEVELS", "CodeFunctionFamily"]
+__all__ = ["CodeFunctionFamily", "LEVELS"]
 
 LEVELS = (1, 2, 3)
 """Difficulty levels: 1 easy (one loop), 2 medium (edge cases, state), 3 hard (parsing,
