@@ -162,6 +162,17 @@ class _Episode:
         self.grader = grader
         self.sampling = config.sampling
         self.timeout = config.episode_timeout_s
+        self.owned_policies: dict[int, Any] | None = None
+        """Policies with `aclose` that the engine made from the spec (closed at the end)."""
+
+    async def close_policies(self) -> None:
+        """Close the HTTP clients of the policies this run made (errors are only logged)."""
+        for policy in (self.owned_policies or {}).values():
+            try:
+                await policy.aclose()
+            except Exception as exc:  # closing must not hide the run's result
+                logger.warning("closing policy %s failed: %s", getattr(policy, "name", "?"), exc)
+        self.owned_policies = {} if self.owned_policies is not None else None
 
     async def __call__(self, task: Task, sample: int) -> Trajectory:
         cfg = self.config
@@ -178,6 +189,8 @@ class _Episode:
                     env = self.env_factory()
                 async with boundary("policy"):
                     policy = self.policy_factory(env)
+                if self.owned_policies is not None and callable(getattr(policy, "aclose", None)):
+                    self.owned_policies[id(policy)] = policy
                 score = await self._play(env, policy, task, sample, seed, state)
         except BoundaryFailure as failure:
             error = failure.record
@@ -446,6 +459,7 @@ async def run_async(
     say = notice if notice is not None else logger.warning
     if env_factory is None:
         env_factory = default_env_factory(config)
+    owns_policies = policy_factory is None
     if policy_factory is None:
         policy_factory = resolve_policy(config.policy)
     tasks = await _load_tasks(config, env_factory)
@@ -457,6 +471,8 @@ async def run_async(
     total = len(tasks) * config.group_size
     already = total - len(pending)
     episode = _Episode(config, run_id, env_factory, policy_factory, grader)
+    if owns_policies:
+        episode.owned_policies = {}
     streak = _ErrorStreak(config.max_consecutive_errors)
     new: list[Trajectory] = []
     writer = TrajectoryWriter(config.out)
@@ -491,6 +507,7 @@ async def run_async(
         raise
     finally:
         writer.close()
+        await episode.close_policies()
     everything = existing + new
     summary = summarize(everything, k=config.group_size)
     report = RunReport(

@@ -338,3 +338,29 @@ async def test_policy_sees_per_turn_seeds(kit: SimpleNamespace, tmp_path: Path) 
     )
     (t,) = read_trajectories(cfg.out)
     assert policies[0].seeds == [derive_seed(t.seed, turn) for turn in range(3)]
+
+
+async def test_policies_made_from_the_spec_are_closed(
+    kit: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = tmp_path / "closing_policy_mod.py"
+    module.write_text(
+        "from gymforge.types import Message\n"
+        "class P:\n"
+        "    name = 'closing'\n"
+        "    closed = 0\n"
+        "    async def act(self, messages, tools, *, seed, sampling):\n"
+        "        return Message.assistant('0')\n"
+        "    async def aclose(self):\n"
+        "        P.closed += 1\n"
+        "SHARED = P()\n"
+        "def factory(env):\n"
+        "    return SHARED\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = _config(tmp_path, policy="py:closing_policy_mod:factory")
+    await run_async(cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()))
+    import closing_policy_mod  # type: ignore[import-not-found]
+
+    assert closing_policy_mod.P.closed == 1  # one shared instance, closed once
+    assert len(read_trajectories(cfg.out)) == 8
