@@ -77,10 +77,29 @@ def _has_error_reply(result: StepResult, call_id: str) -> bool:
     )
 
 
+def _check_tools(info: Info, fail: Callable[[str], EnvCheckError]) -> None:
+    """Tool names are unique and each parameters schema is a valid JSON Schema object."""
+    import jsonschema
+
+    names = [t.name for t in info.tools]
+    if len(set(names)) != len(names):
+        raise fail(f"tool names must be unique, got {names}")
+    for spec in info.tools:
+        schema = spec.parameters
+        if schema.get("type") != "object":
+            raise fail(f"tool {spec.name!r}: parameters must be an object schema")
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            message = f"tool {spec.name!r}: parameters are not a valid JSON Schema: {exc.message}"
+            raise fail(message) from exc
+
+
 async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
     """Check that `env` keeps the gymforge Env contract; raise `EnvCheckError` if not.
 
-    Checks, in order: ``reset`` returns a list of `Message` and an `Info`; the same
+    Checks, in order: ``reset`` returns a list of `Message` and an `Info` whose tools
+    have unique names and valid JSON-Schema object parameters; the same
     seed gives the same observation, info and task (unless the spec says
     ``nondeterministic``); ``options={}`` works and ``options={"task": t}`` pins the
     task; an unknown tool call, non-JSON arguments and garbage text are answered,
@@ -159,6 +178,7 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
         raise fail("reset(options={'task': task}) must pin that task")
 
     _, info = await reset()
+    _check_tools(info, fail)
     unknown = ToolCall.make(_UNKNOWN_TOOL, {}, id="check_unknown")
     result = await step("an unknown tool", Message.assistant(tool_calls=[unknown]))
     if not _has_error_reply(result, "check_unknown"):

@@ -13,7 +13,7 @@ from gymforge.env import (
     check_env,
     oracle_episode,
 )
-from gymforge.types import Info, Message, StepResult
+from gymforge.types import Info, Message, StepResult, ToolSpec
 
 _counter = itertools.count()
 
@@ -71,6 +71,40 @@ class EmptyOpening(SingleTurnEnv):
 class UserReference(SingleTurnEnv):
     async def reference_action(self) -> Message:
         return Message.user("not an action")
+
+
+class BadToolSchemas(SingleTurnEnv):
+    tools: tuple[ToolSpec, ...] = ()
+
+    async def reset(
+        self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
+    ) -> Any:
+        obs, _ = await super().reset(seed=seed, options=options)
+        return obs, Info(tools=self.tools)
+
+
+def _spec(name: str, parameters: dict[str, Any]) -> ToolSpec:
+    return ToolSpec(name=name, description="d", parameters=parameters)
+
+
+@pytest.mark.parametrize(
+    ("tools", "match"),
+    [
+        ((_spec("a", {"type": "object"}), _spec("a", {"type": "object"})), "unique"),
+        ((_spec("a", {"type": "array"}),), "must be an object schema"),
+        (
+            (_spec("a", {"type": "object", "properties": {"x": {"type": "nonsense"}}}),),
+            "tool 'a': parameters are not a valid JSON Schema",
+        ),
+    ],
+)
+async def test_bad_tool_specs_are_reported(
+    family: Any, grader: Any, tools: tuple[ToolSpec, ...], match: str
+) -> None:
+    env = BadToolSchemas(family, grader)
+    env.tools = tools
+    with pytest.raises(EnvCheckError, match=match):
+        await check_env(env)
 
 
 async def test_a_good_env_passes(family: Any, grader: Any) -> None:
