@@ -8,6 +8,12 @@ from gymforge.envs.retail._env import RetailEnv
 from gymforge.envs.retail._faults import FAULT_KINDS, FaultConfig, FaultInjector
 from gymforge.envs.retail._grading import RetailGrader
 from gymforge.envs.retail._policy import POLICY, RULES, Violation, check_policy
+from gymforge.envs.retail._shopping import (
+    ShoppingEnv,
+    ShoppingGrader,
+    ShoppingTaskFamily,
+    search_catalog,
+)
 from gymforge.envs.retail._tasks import RetailTaskFamily
 from gymforge.envs.retail._tools import Shop
 from gymforge.envs.retail._user import STOP, LLMUser, ScriptedUser, user_instructions
@@ -26,6 +32,9 @@ __all__ = [
     "RetailTaskFamily",
     "ScriptedUser",
     "Shop",
+    "ShoppingEnv",
+    "ShoppingGrader",
+    "ShoppingTaskFamily",
     "Violation",
     "World",
     "WorldConfig",
@@ -34,5 +43,6 @@ __all__ = [
     "diff_states",
     "generate_world",
     "load_world",
+    "search_catalog",
     "user_instructions",
 ]

@@ -20,3 +20,9 @@ def register_envs() -> None:
         description="Retail-v0 with seeded tool faults (errors, timeouts, partial data, outages)",
         max_turns=80,
     )
+    register(
+        "gymforge/Shopping-v0",
+        "gymforge.envs.retail._shopping:ShoppingEnv",
+        description="Buy the item an instruction asks for: search, view, select options, buy",
+        max_turns=24,
+    )
