@@ -1,0 +1,180 @@
+"""Baselines and search speed for the game envs, KeyDoor and the Gymnasium bridge.
+
+Usage (prints Markdown tables for docs/envs/*.md):
+
+    .venv/bin/python benchmarks/bench_games.py speed
+    .venv/bin/python benchmarks/bench_games.py games --n 100 --n-c4 20
+    .venv/bin/python benchmarks/bench_games.py keydoor --n 50
+    .venv/bin/python benchmarks/bench_games.py classic --n 100
+
+Every game is played through the env (the same code an LLM agent meets): the
+agent's side comes from the seed, opponents break ties with the episode rng.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from gymforge._util import derive_seed
+from gymforge.env import make, oracle_episode
+from gymforge.envs.classic import GymToolEnv
+from gymforge.envs.classic._register import BRIDGED
+from gymforge.envs.games import (
+    ConnectFour,
+    ConnectFourEnv,
+    KeyDoorEnv,
+    TicTacToeEnv,
+    alphabeta,
+    choose_move,
+)
+from gymforge.envs.games._keydoor import LEVELS
+from gymforge.types import Message, ToolCall
+
+Agent = Callable[[Any, random.Random], int] | None  # None = the env's reference
+
+
+def _agents(deep: int, level5: int) -> dict[str, Agent]:
+    return {
+        "random": lambda s, rng: rng.choice(s.legal_moves()),
+        "minimax:1": lambda s, rng: choose_move(s, 1, rng),
+        "minimax:2": lambda s, rng: choose_move(s, 2, rng),
+        "minimax:4": lambda s, rng: choose_move(s, 4, rng),
+        f"minimax:{level5}": lambda s, rng: choose_move(s, level5, rng),
+        f"reference (depth {deep})": None,
+    }
+
+
+async def _play(env: TicTacToeEnv | ConnectFourEnv, agent: Agent, seed: int) -> str:
+    await env.reset(seed=seed)
+    rng = random.Random(derive_seed("bench-agent", seed))
+    while not env.ended:
+        if agent is None:
+            action = await env.reference_action()
+        else:
+            move = agent(env.state, rng)
+            call = ToolCall.make("move", {env.rules.arg: move + 1}, id="m")
+            action = Message.assistant(tool_calls=[call])
+        await env.step(action)
+    return env.outcome or "draw"
+
+
+async def games(n: int, n_c4: int) -> None:
+    for title, cls, deep, level5, count in (
+        ("TicTacToe", TicTacToeEnv, 9, 9, n),
+        ("ConnectFour", ConnectFourEnv, 7, 6, n_c4),
+    ):
+        print(f"\n### {title}: agent (rows) vs opponent (columns), win/draw/loss % over {count}")
+        print("| agent | vs random | vs minimax:" + str(deep) + " |\n|---|---|---|")
+        for name, agent in _agents(deep, level5).items():
+            cells = []
+            for opponent, depth in (("random", None), ("minimax", deep)):
+                env = cls(opponent=opponent, depth=depth)  # type: ignore[arg-type]
+                tally = Counter([await _play(env, agent, seed) for seed in range(count)])
+                cells.append(
+                    "/".join(f"{100 * tally[k] / count:.0f}" for k in ("win", "draw", "loss"))
+                )
+            print(f"| {name} | {cells[0]} | {cells[1]} |", flush=True)
+
+
+def speed() -> None:
+    rng = random.Random(0)
+    positions = []
+    while len(positions) < 10:
+        s = ConnectFour.initial()
+        for _ in range(rng.randint(4, 16)):
+            s = s.play(rng.choice(s.legal_moves()))
+            if s.is_over():
+                break
+        if not s.is_over():
+            positions.append(s)
+    print("| depth | mean s/move | max s/move |\n|---|---|---|")
+    for depth in (4, 5, 6, 7, 8):
+        times = []
+        for s in positions:
+            t = time.perf_counter()
+            alphabeta(s, depth)
+            times.append(time.perf_counter() - t)
+        print(f"| {depth} | {sum(times) / len(times):.3f} | {max(times):.3f} |", flush=True)
+
+
+async def keydoor(n: int) -> None:
+    print(f"| level | optimal actions (mean) | oracle success | random success | over {n} |")
+    print("|---|---|---|---|---|")
+    for level in sorted(LEVELS):
+        env = KeyDoorEnv(difficulty=level)
+        lengths, oracle, rand = [], 0, 0
+        for seed in range(n):
+            traj = await oracle_episode(env, seed=seed, max_steps=1000)
+            lengths.append(len(traj.turns))
+            oracle += traj.milestones.get("goal") is True
+            await env.reset(seed=seed)
+            rng = random.Random(seed)
+            while True:
+                pick = rng.randrange(6)
+                d = ("north", "south", "east", "west")[pick % 4]
+                call = (
+                    ToolCall.make("move", {"direction": d}, id="r")
+                    if pick < 4
+                    else ToolCall.make("pick_up", {}, id="r")
+                    if pick == 4
+                    else ToolCall.make("open_door", {"direction": d}, id="r")
+                )
+                result = await env.step(Message.assistant(tool_calls=[call]))
+                if result.terminated or result.truncated:
+                    rand += result.terminated
+                    break
+        mean = sum(lengths) / n
+        print(f"| {level} | {mean:.1f} | {oracle / n:.2f} | {rand / n:.2f} | |", flush=True)
+
+
+async def classic(n: int) -> None:
+    print(f"| gymforge id | Gymnasium id | reference mean return | random mean return | n={n} |")
+    print("|---|---|---|---|---|")
+    rows = [*BRIDGED.items(), ("(not registered)", ("CartPole-v1", 0))]
+    for env_id, (gym_id, _) in rows:
+        # Registered ids through make (with their turn limit); CartPole bare.
+        env: Any = make(env_id) if env_id in BRIDGED else GymToolEnv(gym_id)
+        n_actions = env.unwrapped.n_actions
+        ref = []
+        for seed in range(n):
+            traj = await oracle_episode(env, seed=seed, max_steps=2000)
+            ref.append(sum(t.reward for t in traj.turns))
+        rnd = []
+        for seed in range(n):
+            await env.reset(seed=seed)
+            rng = random.Random(seed)
+            total = 0.0
+            while True:
+                call = ToolCall.make("act", {"action": rng.randrange(n_actions)}, id="r")
+                result = await env.step(Message.assistant(tool_calls=[call]))
+                total += result.reward
+                if result.terminated or result.truncated:
+                    break
+            rnd.append(total)
+        print(f"| {env_id} | {gym_id} | {sum(ref) / n:.2f} | {sum(rnd) / n:.2f} | |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("what", choices=["speed", "games", "keydoor", "classic"])
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--n-c4", type=int, default=20)
+    args = parser.parse_args()
+    if args.what == "speed":
+        speed()
+    elif args.what == "games":
+        asyncio.run(games(args.n, args.n_c4))
+    elif args.what == "keydoor":
+        asyncio.run(keydoor(args.n))
+    else:
+        asyncio.run(classic(args.n))
+
+
+if __name__ == "__main__":
+    main()
