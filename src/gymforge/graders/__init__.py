@@ -42,7 +42,12 @@ from gymforge.graders._match import (
 )
 from gymforge.graders._math import MathGrader, MathVerdict, check_math_answer, math_verified
 from gymforge.graders._numeric import numeric, parse_number
-from gymforge.graders._registry import BuiltinGrader, grader_factories, register_grader
+from gymforge.graders._registry import (
+    BuiltinGrader,
+    grader_factories,
+    grader_from_config,
+    register_grader,
+)
 
 __all__ = [
     "BuiltinGrader",
@@ -70,6 +75,7 @@ __all__ = [
     "final_text",
     "gate",
     "grader_factories",
+    "grader_from_config",
     "json_schema",
     "math_verified",
     "normalize_answer",

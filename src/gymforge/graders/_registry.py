@@ -9,15 +9,17 @@ Graders are small classes, not closures, so they pickle (multiprocessing, Ray).
 from __future__ import annotations
 
 import abc
+import difflib
 import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
+from gymforge.errors import ConfigError, NotFoundError
 from gymforge.types import JsonValue, Score, Task, Trajectory
 
-__all__ = ["BuiltinGrader", "grader_factories", "register_grader"]
+__all__ = ["BuiltinGrader", "grader_factories", "grader_from_config", "register_grader"]
 
 P = ParamSpec("P")
 G = TypeVar("G", bound="BuiltinGrader")
@@ -109,10 +111,76 @@ def grader_factories() -> dict[str, Callable[..., BuiltinGrader]]:
     """Registered grader factories by name (a copy).
 
     Example:
+        >>> from gymforge.graders import grader_factories
         >>> "exact_match" in grader_factories()
         True
     """
     return dict(sorted(_FACTORIES.items()))
+
+
+def grader_from_config(config: Mapping[str, Any]) -> BuiltinGrader:
+    """Rebuild a grader from its recorded ``config`` (e.g. read back from a run log).
+
+    Child graders recorded as configs (``{"factory": ..., "args": ...}`` of a
+    registered factory) are rebuilt first, so composites round-trip.
+
+    Raises:
+        NotFoundError: The factory is not registered (with close names).
+        ConfigError: The config is malformed or its arguments do not fit the factory.
+
+    Example:
+        >>> from gymforge.graders import grader_from_config, numeric, weighted_sum
+        >>> g = weighted_sum({"ok": (numeric(rel_tol=0.01), 1.0)})
+        >>> grader_from_config(g.config).config == g.config
+        True
+    """
+    if not _is_config(config):
+        want = "{'factory': str, 'args': {...}}"
+        raise ConfigError(f"not a grader config (want {want}): {config!r}")
+    name = config["factory"]
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        close = difflib.get_close_matches(name, list(_FACTORIES), n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise NotFoundError(f"no grader factory named {name!r}{hint}")
+    args = {k: _rebuild(v) for k, v in config["args"].items()}
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    for param in inspect.signature(factory).parameters.values():
+        if param.name not in args:
+            continue
+        value = args.pop(param.name)
+        if param.kind is param.VAR_POSITIONAL:
+            positional.extend(value)
+        elif param.kind is param.POSITIONAL_ONLY:
+            positional.append(value)
+        else:
+            keywords[param.name] = value
+    if args:
+        raise ConfigError(f"grader {name!r} has no argument(s) {sorted(args)}")
+    try:
+        return factory(*positional, **keywords)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"cannot rebuild grader {name!r}: {exc}") from exc
+
+
+def _is_config(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and set(value) == {"factory", "args"}
+        and isinstance(value["factory"], str)
+        and isinstance(value["args"], Mapping)
+    )
+
+
+def _rebuild(value: Any) -> Any:
+    if _is_config(value) and value["factory"] in _FACTORIES:
+        return grader_from_config(value)
+    if isinstance(value, list):
+        return [_rebuild(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _rebuild(v) for k, v in value.items()}
+    return value
 
 
 def to_config_value(value: Any) -> JsonValue:

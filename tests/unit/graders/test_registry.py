@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from gymforge.errors import ConfigError, NotFoundError
 from gymforge.graders import (
     BuiltinGrader,
     Grader,
@@ -11,6 +12,7 @@ from gymforge.graders import (
     exact_match,
     gate,
     grader_factories,
+    grader_from_config,
     json_schema,
     numeric,
     product,
@@ -96,3 +98,25 @@ def test_custom_factories_get_the_same_logging() -> None:
 def test_bad_grader_names(bad: object) -> None:
     with pytest.raises(ValueError, match="grader name"):
         exact_match(name=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("grader", BUILT_IN, ids=lambda g: g.name)
+async def test_rebuilt_from_its_json_config_it_is_the_same_grader(grader, make_traj) -> None:  # type: ignore[no-untyped-def]
+    rebuilt = grader_from_config(json.loads(json.dumps(grader.config)))
+    assert type(rebuilt) is type(grader)
+    assert rebuilt.config == grader.config
+    task, traj = make_traj('Answer: 3\n{"a": 1} x', answer=3, rewards=[1.0])
+    assert await rebuilt.grade(task, traj) == await grader.grade(task, traj)
+
+
+def test_rebuilding_bad_configs() -> None:
+    with pytest.raises(
+        NotFoundError, match="no grader factory named 'exact_mach'; did you mean 'exact_match'"
+    ):
+        grader_from_config({"factory": "exact_mach", "args": {}})
+    with pytest.raises(ConfigError, match="not a grader config"):
+        grader_from_config({"factory": "exact_match"})
+    with pytest.raises(ConfigError, match=r"has no argument\(s\) \['tolerance'\]"):
+        grader_from_config({"factory": "numeric", "args": {"tolerance": 1}})
+    with pytest.raises(ConfigError, match="cannot rebuild grader 'numeric': rel_tol"):
+        grader_from_config({"factory": "numeric", "args": {"rel_tol": -1}})
