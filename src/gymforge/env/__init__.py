@@ -19,6 +19,7 @@ from gymforge.env._episode import (
     reference_answer,
     resolve_task,
     task_index_for,
+    turn_record,
 )
 from gymforge.env._registry import (
     ENTRY_POINT_GROUP,
@@ -76,6 +77,7 @@ __all__ = [
     "spec",
     "task_index_for",
     "tool",
+    "turn_record",
 ]
 
 _LAZY = frozenset(

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from gymforge.env._env import Env
-from gymforge.env._episode import episode_trajectory
+from gymforge.env._episode import episode_trajectory, turn_record
 from gymforge.errors import EnvError
 from gymforge.types import Info, Message, StepResult, Task, ToolCall, Trajectory, Turn
 
@@ -53,14 +53,7 @@ async def oracle_episode(
         result = await env.step(action)
         messages.extend((action, *result.observation))
         milestones = result.info.milestones
-        turns.append(
-            Turn(
-                reward=result.reward,
-                milestones=milestones,
-                terminated=result.terminated,
-                truncated=result.truncated,
-            )
-        )
+        turns.append(turn_record(result))
         if result.terminated or result.truncated:
             break
     return episode_trajectory(

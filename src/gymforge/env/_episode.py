@@ -10,7 +10,7 @@ import pydantic
 
 from gymforge._util import derive_seed, seeded_random
 from gymforge.errors import ConfigError, EnvError
-from gymforge.types import JsonValue, Message, Task, Trajectory, Turn
+from gymforge.types import JsonValue, Message, StepResult, Task, Trajectory, Turn
 
 if TYPE_CHECKING:
     from gymforge.env._env import Env
@@ -25,6 +25,7 @@ __all__ = [
     "reference_answer",
     "resolve_task",
     "task_index_for",
+    "turn_record",
 ]
 
 RESET_OPTIONS = frozenset({"task", "task_index", "difficulty"})
@@ -133,6 +134,21 @@ def reference_answer(task: Task) -> str:
     if isinstance(ref, str):
         return ref
     return f"\\boxed{{{task.answer}}}"
+
+
+def turn_record(result: StepResult) -> Turn:
+    """The trajectory's `Turn` record of one step.
+
+    Example:
+        >>> turn_record(StepResult(observation=(), reward=0.5, terminated=True)).reward
+        0.5
+    """
+    return Turn(
+        reward=result.reward,
+        milestones=result.info.milestones,
+        terminated=result.terminated,
+        truncated=result.truncated,
+    )
 
 
 def episode_trajectory(

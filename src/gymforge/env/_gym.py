@@ -28,7 +28,7 @@ import pydantic
 from gymnasium import spaces
 
 from gymforge.env._env import Env
-from gymforge.env._episode import episode_trajectory
+from gymforge.env._episode import episode_trajectory, turn_record
 from gymforge.env._registry import make
 from gymforge.types import JsonValue, Message, Score, ToolCall, Turn
 
@@ -250,14 +250,7 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         message = parse_action(action, call_id_prefix=f"call_{len(self._turns)}")
         result = self._run(self.env.step(message))
         self._messages.extend((message, *result.observation))
-        self._turns.append(
-            Turn(
-                reward=result.reward,
-                milestones=result.info.milestones,
-                terminated=result.terminated,
-                truncated=result.truncated,
-            )
-        )
+        self._turns.append(turn_record(result))
         reward = float(result.reward)
         info: dict[str, Any] = result.info.model_dump(mode="json")
         if self.grade and (result.terminated or result.truncated):
