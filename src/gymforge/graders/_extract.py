@@ -57,7 +57,8 @@ def extract_boxed(text: str | None) -> str | None:
     r"""Content of the LAST ``\boxed{...}`` (or ``\fbox{...}``) with balanced braces.
 
     Escaped braces (``\{``, ``\}``) inside do not count. A box left unclosed (a
-    truncated answer) is skipped in favour of the previous complete one.
+    truncated answer) or empty (an echoed instruction) is skipped in favour of the
+    previous one.
 
     Example:
         >>> extract_boxed(r"first \boxed{1}, then \boxed{\frac{1}{2}}")
@@ -82,7 +83,9 @@ def extract_boxed(text: str | None) -> str | None:
             closes[stack.pop()] = m.start()
     for brace in sorted(opens, reverse=True):
         if brace in closes:
-            return text[opens[brace] : closes[brace]].strip()
+            content = text[opens[brace] : closes[brace]].strip()
+            if content:  # an empty box (an echoed instruction) is not an answer
+                return content
     return None
 
 

@@ -26,6 +26,8 @@ from gymforge.types import Message, ToolCall
         (r"\boxed{\{1, 2\}}", r"\{1, 2\}"),
         (r"\boxed{3} then truncated \boxed{4", "3"),
         (r"\boxed{", None),
+        (r"\boxed{9} then the format \boxed{} again", "9"),
+        (r"\boxed{ }", None),
         ("no box at all", None),
         ("", None),
         (r"$\boxed{-12}$.", "-12"),
@@ -98,6 +100,7 @@ def test_extract_answer_follows_the_order_and_never_guesses() -> None:
     assert extract_answer("it is 5", order=("boxed", "last_number")) == "5"
     assert extract_answer("  yes \n", order=("full",)) == "yes"
     assert extract_answer(None) is None
+    assert extract_answer("Put it in \\boxed{}.\nAnswer: 6") == "6"
 
 
 def test_extract_answer_rejects_unknown_methods() -> None:
@@ -128,7 +131,7 @@ def test_extractors_never_raise_on_arbitrary_text(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(exclude_characters="{}\\")))
 def test_boxed_content_round_trips(content: str) -> None:
-    assert extract_boxed(f"prefix \\boxed{{{content}}} suffix") == content.strip()
+    assert extract_boxed(f"prefix \\boxed{{{content}}} suffix") == (content.strip() or None)
 
 
 def test_final_text_is_the_last_assistant_message(make_traj) -> None:  # type: ignore[no-untyped-def]
