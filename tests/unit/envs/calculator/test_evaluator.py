@@ -1,6 +1,8 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gymforge.envs.calculator import MAX_DEPTH, MAX_EXPRESSION_LENGTH, format_number, safe_eval
 from gymforge.errors import ToolError
@@ -94,3 +96,24 @@ def test_format_number() -> None:
     assert format_number(Fraction(-12)) == "-12"
     assert format_number(Fraction(3, 2)) == "3/2 (≈ 1.5)"
     assert format_number(Fraction(-2, 3)) == "-2/3 (≈ -0.666666666667)"
+
+
+_leaf = st.integers(min_value=-50, max_value=50).map(lambda n: f"({n})" if n < 0 else str(n))
+
+
+def _join(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    op = st.sampled_from(["+", "-", "*", "//", "%"])
+    return st.tuples(children, op, children).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(st.recursive(_leaf, _join, max_leaves=12))
+def test_agrees_with_python_on_integer_arithmetic(expression: str) -> None:
+    # The generated text is ours (digits, parentheses, operators), so eval is safe here.
+    try:
+        expected = eval(expression)  # noqa: S307 - the oracle for the property
+    except ZeroDivisionError:
+        with pytest.raises(ToolError, match="division by zero"):
+            safe_eval(expression)
+        return
+    assert safe_eval(expression) == expected
