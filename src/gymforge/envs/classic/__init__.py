@@ -19,9 +19,9 @@ from gymforge.envs.classic._reference import (
 from gymforge.envs.classic._render import KNOWN_ENVS, KnownEnv, Renderer, known_env, render_generic
 
 __all__ = [
-    "KNOWN_ENVS",
     "GymFamily",
     "GymToolEnv",
+    "KNOWN_ENVS",
     "KnownEnv",
     "ReferencePolicy",
     "Renderer",

@@ -150,6 +150,7 @@ class _GameEnv(ToolEnv):
         self._opponent: Opponent = RandomOpponent()
         self._illegal = 0
         self._moved = False
+        self._forfeit_pending = False
 
     # -- game-specific pieces --------------------------------------------------------
 
@@ -186,6 +187,7 @@ class _GameEnv(ToolEnv):
         self.outcome = None
         self._illegal = 0
         self._moved = False
+        self._forfeit_pending = False
         self._opponent = self._make_opponent(self.task.difficulty or 3)
         self._opponent.start(seed=self.seed, player=3 - self.agent_player, intro=self._intro())
         self.milestones = {"moves": 0}
@@ -272,6 +274,11 @@ class _GameEnv(ToolEnv):
             self.outcome = "win"
             self.milestones["outcome"] = "win"
             self.milestones["opponent_forfeit"] = True
+            if self.turn == 0:
+                # Forfeit of the opening move, during reset: the agent's first step
+                # carries the +1 (a reset has no reward to give).
+                self._forfeit_pending = True
+                return f"Your opponent ({mark}) made no legal move and forfeits. You win!"
             self.add_reward(1.0)
             self.end_episode()
             return f"Your opponent ({mark}) made no legal move and forfeits. You win!"
@@ -283,7 +290,7 @@ class _GameEnv(ToolEnv):
 
     async def play(self, value: int) -> str:
         """Play the agent's move `value` (1-based) and the opponent's reply."""
-        if self.ended:
+        if self.ended or self._forfeit_pending:
             raise ToolError("the game is over")
         if self._moved:
             raise ToolError("one move per turn: wait for the next board")
@@ -306,6 +313,16 @@ class _GameEnv(ToolEnv):
         """One turn; a turn without a legal move counts against `retries`, then loses."""
         self._moved = False
         result = await super().step(action)
+        if self._forfeit_pending:
+            self._forfeit_pending = False
+            self.end_episode()
+            won = Message.user("Your opponent forfeited its opening move: you win.")
+            return StepResult(
+                observation=(*result.observation, won),
+                reward=1.0,
+                terminated=True,
+                info=self.info(),
+            )
         if result.terminated or self._moved:
             return result
         self._illegal += 1
@@ -329,7 +346,7 @@ class _GameEnv(ToolEnv):
 
     async def reference_action(self) -> Message:
         """Optimal play: the alpha-beta move at `reference_depth` (see docs/envs/games.md)."""
-        if self.ended or self.state.is_over():
+        if self.ended or self._forfeit_pending or self.state.is_over():
             return Message.assistant("The game is over.")
         move = self._best(self.reference_depth)
         call = ToolCall.make("move", {self.rules.arg: move + 1}, id=f"ref-{self.turn}")

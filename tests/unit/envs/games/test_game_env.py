@@ -217,3 +217,19 @@ def test_bad_constructor_arguments_are_rejected() -> None:
         ConnectFourEnv(opponent="minimax", depth=0)
     with pytest.raises(TypeError, match="opponent"):
         TicTacToeEnv(opponent=3)  # type: ignore[arg-type]
+
+
+async def test_opening_forfeit_is_paid_on_the_agents_first_step() -> None:
+    silent = ScriptedPolicy(lambda m, t: Message.assistant("pass"), name="silent")
+    env = TicTacToeEnv(opponent=silent, retries=0)
+    for seed in range(10):
+        obs, info = await env.reset(seed=seed)
+        if env.agent_player == 2:
+            break
+    assert env.agent_player == 2
+    assert "forfeits" in (obs[-1].content or "")
+    assert not env.ended
+    result = await env.step(await env.reference_action())
+    assert result.terminated
+    assert result.reward == 1.0
+    assert result.info.milestones["outcome"] == "win"
