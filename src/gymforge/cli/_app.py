@@ -215,6 +215,7 @@ def run_command(
         f"{result.completed} episode(s) run, {result.skipped} already in the file, "
         f"{result.errors} error(s); trajectories: {out}; report: {result.report_path}",
         markup=False,
+        soft_wrap=True,
     )
 
 
