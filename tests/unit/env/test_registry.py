@@ -206,13 +206,16 @@ def _fake_envs_package(
 def test_register_builtins_discovers_subpackages(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import sys
+
     import gymforge.envs
 
     _fake_envs_package(
         tmp_path,
         monkeypatch,
         {
-            "fake_b/__init__.py": "",
+            # Registration must not import the package itself (its __init__ may be heavy).
+            "fake_b/__init__.py": "raise RuntimeError('the package was imported')\n",
             "fake_b/_register.py": (
                 "from gymforge.env import register\n"
                 "def register_envs():\n"
@@ -227,6 +230,7 @@ def test_register_builtins_discovers_subpackages(
     gymforge.envs.register_builtins()
     gymforge.envs.register_builtins()
     assert spec("fake/B-v0").entry_point == "gymforge.envs.arithmetic._env:ArithmeticEnv"
+    assert "gymforge.envs.fake_b" not in sys.modules
 
 
 @pytest.mark.parametrize(
