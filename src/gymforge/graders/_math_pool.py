@@ -46,6 +46,9 @@ def worker_main(fd: int) -> None:  # pragma: no cover - runs in the child proces
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     from gymforge.graders._math_worker import handle
 
+    # Prime the LaTeX parser (ANTLR) and sympy's simplifier, so the first real call's
+    # budget is not spent on one-time set-up.
+    handle("verify", "\\frac{x+1}{2}", "\\frac{1}{2} + \\frac{x}{2}", False)
     conn.send(("ready", None))
     while True:
         try:
@@ -112,7 +115,8 @@ class VerifierPool:
         if size < 1:
             raise ValueError(f"VerifierPool needs at least one worker, got size={size}")
         self.size = size
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # Last in, first out: the most recently used worker has the warmest sympy caches.
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._started = 0
         self._closed = False

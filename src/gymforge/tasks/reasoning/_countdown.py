@@ -11,7 +11,7 @@ Levels:
 ====  ==================================================================
 1     3 numbers (1-10), target made with 2 of them and one operation.
 2     4 numbers (1-10), target made with 3 of them.
-3     5 numbers (1-10 and one of 25/50), target made with 3-4 of them.
+3     5 numbers (1-10 and one of 25/50/75/100), target made with 3-4 of them.
 4     6 numbers (1-10 and one or two of 25/50/75/100), 4-5 of them used.
 5     6 numbers, 5-6 used, a target of three digits.
 ====  ==================================================================

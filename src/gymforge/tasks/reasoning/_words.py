@@ -6,10 +6,10 @@ Levels (every answer is an exact number in the unit the question names):
 1     one step: buy / give away / share equally (whole numbers up to 50).
 2     two steps: packs of items, then some used or given away.
 3     three steps with a unit conversion (cm/m, g/kg, minutes/hours, mL/L).
-4     rates: speed x time or price x quantity across mixed units, then a
-      difference or total.
-5     four or more steps mixing a percentage discount or a fraction of a
-      quantity with rates and a unit conversion; the answer may be a fraction.
+4     rates: two people's speed x time in mixed units (minutes and hours), total
+      distance; the answer may be a fraction.
+5     a percentage discount on several packs, then a fraction of the discounted
+      total paid by someone else; the answer may be a fraction.
 ====  =======================================================================
 """
 
