@@ -70,8 +70,8 @@ def minimax(state: GameState, depth: int, *, ply: int = 0) -> int:
 
     Example:
         >>> from gymforge.envs.games import TicTacToe
-        >>> minimax(TicTacToe.initial(), 9)
-        0
+        >>> minimax(TicTacToe.initial().play(4).play(1), 7)  # X to move wins in 5 plies
+        999995
     """
     done = _terminal(state, ply)
     if done is not None:

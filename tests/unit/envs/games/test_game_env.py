@@ -133,7 +133,7 @@ async def test_difficulty_level_picks_the_opponent() -> None:
 async def test_tictactoe_reference_never_loses_and_reward_matches_grader(opponent: str) -> None:
     env = TicTacToeEnv(opponent=opponent, depth=9 if opponent == "minimax" else None)  # type: ignore[arg-type]
     outcomes = []
-    for seed in range(20):
+    for seed in range(10):
         traj = await oracle_episode(env, seed=seed)
         score = await env_reward().grade(traj.task, traj)
         outcome = traj.milestones["outcome"]

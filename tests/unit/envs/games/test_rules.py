@@ -170,7 +170,7 @@ def _naive_heuristic(s: ConnectFour) -> int:
     return score
 
 
-def test_connect4_bit_parallel_heuristic_matches_window_by_window_count() -> None:
+def test_connect4_heuristic_matches_a_cell_by_cell_count() -> None:
     rng = random.Random(3)
     for _ in range(30):
         s = ConnectFour.initial()
