@@ -20,6 +20,7 @@ from gymforge.policy import Policy, PolicyFactory, make_policy_factory
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._io import (
+    RunLock,
     TrajectoryWriter,
     atomic_write_text,
     check_manifest,
@@ -376,7 +377,6 @@ def _prepare_file(
 ) -> tuple[set[tuple[str, int]], list[Trajectory], tuple[int, ...]]:
     """Check the output, repair damage, write the manifest; return finished keys and lines."""
     out = config.out
-    check_writable(out)
     identity = config.identity()
     owned = check_manifest(config.manifest_path, run_id, identity, out)
     scanned = scan_trajectories(out)
@@ -464,6 +464,36 @@ async def run_async(
         policy_factory = resolve_policy(config.policy)
     tasks = await _load_tasks(config, env_factory)
     run_id = config.run_id
+    check_writable(config.out)
+    lock = RunLock(config.out)
+    try:
+        return await _run_locked(
+            config,
+            run_id,
+            tasks,
+            env_factory,
+            policy_factory,
+            grader,
+            progress,
+            say,
+            owns_policies=owns_policies,
+        )
+    finally:
+        lock.release()
+
+
+async def _run_locked(
+    config: RunConfig,
+    run_id: str,
+    tasks: list[Task],
+    env_factory: EnvFactory,
+    policy_factory: PolicyFactory,
+    grader: Grader | None,
+    progress: bool | None,
+    say: Callable[[str], None],
+    *,
+    owns_policies: bool,
+) -> RunResult:
     done, existing, damaged = _prepare_file(config, run_id, say)
     pending = collections.deque(
         (task, s) for task in tasks for s in range(config.group_size) if (task.id, s) not in done

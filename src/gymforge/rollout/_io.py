@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -18,6 +19,7 @@ from gymforge.types import TRAJECTORY_SCHEMA_VERSION, Trajectory
 
 __all__ = [
     "DamagedLine",
+    "RunLock",
     "TrajectoryFile",
     "TrajectoryWriter",
     "check_writable",
@@ -290,3 +292,34 @@ def check_manifest(manifest: Path, run_id: str, identity: dict[str, Any], out: P
         f"({details or 'schema'}). Resuming would mix two runs in one file: use a new --out "
         f"(e.g. {out.with_name(out.stem + '-2' + out.suffix)}), or run the original command again."
     )
+
+
+class RunLock:
+    """An exclusive lock on ``<out>.lock`` so two runs never append to one file.
+
+    The OS releases it when the process dies (even on SIGKILL), so a stale lock file
+    never blocks a resume.
+
+    Raises:
+        ConfigError: Another process holds the lock.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out.with_name(out.name + ".lock")
+        self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._fh.close()
+            self._fh = None
+            raise ConfigError(
+                f"another gymforge run is writing {out} right now; wait for it to finish, "
+                "or use another --out"
+            ) from None
+
+    def release(self) -> None:
+        """Release the lock (idempotent)."""
+        if self._fh is not None:
+            fh, self._fh = self._fh, None
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()

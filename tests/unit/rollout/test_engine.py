@@ -364,3 +364,20 @@ async def test_policies_made_from_the_spec_are_closed(
 
     assert closing_policy_mod.P.closed == 1  # one shared instance, closed once
     assert len(read_trajectories(cfg.out)) == 8
+
+
+async def test_a_second_run_on_the_same_file_is_refused_while_the_first_runs(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    from gymforge.errors import ConfigError
+    from gymforge.rollout._io import RunLock
+
+    cfg = _config(tmp_path)
+    held = RunLock(cfg.out)
+    try:
+        with pytest.raises(ConfigError, match="another gymforge run is writing"):
+            await _run(kit, cfg)
+    finally:
+        held.release()
+    result = await _run(kit, cfg)  # released: the run goes ahead
+    assert result.completed == 8
