@@ -33,7 +33,7 @@ from gymforge.sandbox import (
     IsolatedSandbox,
     Limits,
     Sandbox,
-    call_function,
+    call_functions,
     decode_value,
     get_sandbox,
     values_equal,
@@ -63,6 +63,8 @@ DEFAULT_LIMITS = Limits(wall=5.0, cpu=5, memory=512 * 1024 * 1024, processes=16)
 """Limits of one test case unless a grader is given others."""
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.DOTALL)
+_CHUNK = 8
+"""Test cases per sandboxed job (each case still runs in its own fresh fork)."""
 _SANDBOXES: dict[str | None, IsolatedSandbox] = {}
 _LOCK = threading.Lock()
 
@@ -229,9 +231,9 @@ async def run_unit_tests(
 ) -> TestReport:
     r"""Run ``function`` of ``code`` on each ``{"args": [...], "expected": ...}`` test.
 
-    Each case is its own sandboxed process; results compare type-strictly with
-    `values_equal`. A compile error or a missing function fails every case
-    without running the rest. ``files`` are other files the code may import.
+    Each case runs in its own fresh fork under the harness (up to 8 cases per
+    sandboxed job, jobs in parallel); results compare type-strictly with
+    `values_equal`. ``files`` are other files the code may import.
 
     Example:
         >>> import asyncio
@@ -245,37 +247,29 @@ async def run_unit_tests(
         add(1, 2): returned 2, expected 3
     """
     lim = limits or DEFAULT_LIMITS
-
-    async def one(test: Mapping[str, Any]) -> CaseResult:
-        args = list(test.get("args", []))
-        expected = test.get("expected")
-        outcome = await call_function(
-            sandbox, code, function, args, limits=lim, encoded=True, files=files
+    calls = [list(t.get("args", [])) for t in tests]
+    chunks = [calls[i : i + _CHUNK] for i in range(0, len(calls), _CHUNK)]
+    batches = await asyncio.gather(
+        *(
+            call_functions(sandbox, code, function, c, limits=lim, encoded=True, files=files)
+            for c in chunks
         )
+    )
+    cases: list[CaseResult] = []
+    for test, args, outcome in zip(tests, calls, [o for b in batches for o in b], strict=True):
+        expected = test.get("expected")
         call = _call_text(function, args)
         if outcome.status != "ok":
-            return CaseResult(
-                status=outcome.status, call=call, expected=expected, detail=outcome.detail
+            cases.append(
+                CaseResult(
+                    status=outcome.status, call=call, expected=expected, detail=outcome.detail
+                )
             )
+            continue
         ok = values_equal(expected, outcome.value, rel_tol=rel_tol)
-        return CaseResult(
-            status="passed" if ok else "wrong_answer",
-            call=call,
-            expected=expected,
-            got=outcome.value,
-        )
-
-    if not tests:
-        return TestReport(cases=())
-    first = await one(tests[0])
-    if first.status in ("compile_error", "missing_function"):
-        rest = [
-            first.model_copy(update={"call": _call_text(function, list(t.get("args", [])))})
-            for t in tests[1:]
-        ]
-        return TestReport(cases=(first, *rest))
-    others = await asyncio.gather(*(one(t) for t in tests[1:]))
-    return TestReport(cases=(first, *others))
+        status = "passed" if ok else "wrong_answer"
+        cases.append(CaseResult(status=status, call=call, expected=expected, got=outcome.value))
+    return TestReport(cases=tuple(cases))
 
 
 class UnitTestsGrader(BuiltinGrader):

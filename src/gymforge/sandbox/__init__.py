@@ -8,7 +8,7 @@ Example:
 """
 
 from gymforge.sandbox._backends import Backend, BwrapBackend, ProcessBackend
-from gymforge.sandbox._call import CallOutcome, CallStatus, call_function
+from gymforge.sandbox._call import CallOutcome, CallStatus, call_function, call_functions
 from gymforge.sandbox._codec import CodecError, decode_value, encode_value, values_equal
 from gymforge.sandbox._pool import (
     IsolatedSandbox,
@@ -31,6 +31,7 @@ __all__ = [
     "SandboxResult",
     "backend_names",
     "call_function",
+    "call_functions",
     "decode_value",
     "default_backend_name",
     "encode_value",

@@ -28,16 +28,7 @@ _PRELOAD = (
     "functools",
     "math",
     "re",
-    "string",
-    "heapq",
-    "bisect",
     "json",
-    "typing",
-    "dataclasses",
-    "fractions",
-    "decimal",
-    "statistics",
-    "unittest",
     "runpy",
     "traceback",
 )
@@ -98,6 +89,9 @@ class Backend:
     """Size of the private /tmp (tmpfs, memory-backed)."""
     work_size: int = 128 * 1024 * 1024
     """Size of the private /work holding the program's working directory (tmpfs)."""
+    scripts: tuple[str, ...] = ()
+    """Trusted Python scripts the supervisor compiles once; a ``python FILE`` run whose
+    file has exactly one of these texts reuses the compiled code."""
 
     def available(self) -> bool:
         """Whether this host has what the backend needs."""
@@ -118,6 +112,7 @@ class Backend:
             "job_uid": job_uid,
             "nproc_extra": nproc_extra,
             "preload": list(_PRELOAD),
+            "scripts": list(self.scripts),
         }
         return json.dumps(cfg)
 

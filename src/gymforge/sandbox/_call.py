@@ -15,7 +15,7 @@ from gymforge.sandbox._codec import CodecError, encode_value
 from gymforge.sandbox._types import Limits, Sandbox, SandboxResult
 from gymforge.types import JsonValue
 
-__all__ = ["CallOutcome", "CallStatus", "call_function", "harness_source"]
+__all__ = ["CallOutcome", "CallStatus", "call_function", "call_functions", "harness_source"]
 
 CallStatus = Literal[
     "ok",
@@ -33,7 +33,18 @@ CallStatus = Literal[
 """How a call ended; everything but "ok" is a failed test, each for its own reason."""
 
 _RECORD_STATUSES = frozenset(
-    {"ok", "compile_error", "missing_function", "exception", "exit", "unserialisable"}
+    {
+        "ok",
+        "compile_error",
+        "missing_function",
+        "exception",
+        "exit",
+        "unserialisable",
+        "out_of_memory",
+        "timeout",
+        "crash",
+        "no_result",
+    }
 )
 """Statuses the harness itself writes; any other status in a record is a forgery."""
 _CODEC_IMPORT = "from gymforge.sandbox._codec import decode_value, encode_value"
@@ -72,47 +83,105 @@ class CallOutcome(BaseModel):
     """Wall-clock seconds of the sandboxed process."""
 
 
-def _outcome(result: SandboxResult, nonce: str) -> CallOutcome:
-    prefix = nonce + " "
-    records: list[dict[str, Any]] = []
-    kept: list[str] = []
-    for line in result.stdout.split("\n"):
-        if line.startswith(prefix):
-            try:
-                records.append(json.loads(line[len(prefix) :]))
-            except ValueError:
-                records.append({"status": "tampered", "detail": "unreadable record"})
-        else:
-            kept.append(line)
-    stdout = "\n".join(kept).strip("\n")
-    common: dict[str, Any] = {"stdout": stdout[-4000:], "duration": result.duration}
-    if len(records) > 1:
-        return CallOutcome(status="tampered", detail="more than one result record", **common)
-    if records and not (result.timed_out or result.output_truncated):
-        record = records[0]
-        status = record.get("status")
-        if status not in _RECORD_STATUSES:
-            return CallOutcome(
-                status="tampered", detail=f"unknown record status {status!r}", **common
-            )
-        if status == "ok":
-            return CallOutcome(status="ok", value=record.get("value"), **common)
-        detail = str(record.get("detail", ""))
-        return CallOutcome(status=status, detail=detail, **common)
+def _job_failure(result: SandboxResult) -> tuple[CallStatus, str]:
+    """What became of calls that have no record, from how the whole job ended."""
     if result.timed_out:
-        return CallOutcome(status="timeout", detail=result.outcome, **common)
+        return "timeout", result.outcome
     if result.out_of_memory:
-        return CallOutcome(status="out_of_memory", detail=result.outcome, **common)
+        return "out_of_memory", result.outcome
     if result.output_truncated:
-        return CallOutcome(status="crash", detail="printed more than the output limit", **common)
+        return "crash", "printed more than the output limit"
     tail = result.stderr.strip().splitlines()[-1:] or [result.outcome]
     if result.signal is not None or result.error is not None:
-        return CallOutcome(status="crash", detail=f"{result.outcome}: {tail[0][:300]}", **common)
-    return CallOutcome(
-        status="no_result",
-        detail=f"the process ended ({result.outcome}) before the call returned: {tail[0][:300]}",
-        **common,
+        return "crash", f"{result.outcome}: {tail[0][:300]}"
+    return "no_result", f"the harness ended ({result.outcome}) before this call: {tail[0][:300]}"
+
+
+def _outcomes(result: SandboxResult, nonce: str, count: int) -> list[CallOutcome]:
+    prefix = nonce + " "
+    records: dict[int, list[dict[str, Any]]] = {}
+    kept: list[str] = []
+    for line in result.stdout.split("\n"):
+        if not line.startswith(prefix):
+            kept.append(line)
+            continue
+        index_text, _, body = line[len(prefix) :].partition(" ")
+        try:
+            index = int(index_text)
+            record = json.loads(body)
+        except ValueError:
+            index, record = -1, {}
+        records.setdefault(index, []).append(record if isinstance(record, dict) else {})
+    stdout = "\n".join(kept).strip("\n")[-4000:]
+    common: dict[str, Any] = {"stdout": stdout, "duration": result.duration}
+    out: list[CallOutcome] = []
+    for index in range(count):
+        found = records.get(index, [])
+        if len(found) > 1:
+            out.append(CallOutcome(status="tampered", detail="more than one record", **common))
+            continue
+        if not found:
+            failed, why = _job_failure(result)
+            out.append(CallOutcome(status=failed, detail=why, **common))
+            continue
+        record = found[0]
+        claimed = record.get("status")
+        if claimed not in _RECORD_STATUSES:
+            why = f"unknown record status {claimed!r}"
+            out.append(CallOutcome(status="tampered", detail=why, **common))
+        elif claimed == "ok":
+            out.append(CallOutcome(status="ok", value=record.get("value"), **common))
+        else:
+            why = str(record.get("detail", ""))
+            out.append(CallOutcome.model_validate({"status": claimed, "detail": why, **common}))
+    return out
+
+
+async def call_functions(
+    sandbox: Sandbox,
+    source: str,
+    function: str,
+    calls: Sequence[Sequence[Any]],
+    *,
+    limits: Limits | None = None,
+    encoded: bool = False,
+    files: Mapping[str, str | bytes] | None = None,
+) -> list[CallOutcome]:
+    r"""`call_function` for many argument lists in one sandboxed job.
+
+    The harness forks a fresh child per call (the candidate's module is loaded
+    anew in each), so one call cannot patch the runner or the next call.
+    ``limits.wall`` is the timeout of each call; the job's own wall limit is the
+    sum plus a margin. Returns one outcome per call, in order.
+
+    Example:
+        >>> import asyncio
+        >>> from gymforge.sandbox import get_sandbox
+        >>> with get_sandbox(pool_size=1) as sb:
+        ...     outs = asyncio.run(call_functions(sb, "def f(x):\n    return 10 // x", "f",
+        ...                                       [[5], [0]]))
+        >>> [(o.status, o.value) for o in outs]
+        [('ok', 2), ('exception', None)]
+    """
+    if not calls:
+        return []
+    try:
+        typed = [list(c) if encoded else [encode_value(a) for a in c] for c in calls]
+    except CodecError as exc:
+        raise ValueError(f"call arguments must be built-in values: {exc}") from exc
+    lim = limits or Limits()
+    job = lim.model_copy(update={"wall": lim.wall * len(typed) + 2.0})
+    nonce = secrets.token_hex(16)
+    request = json.dumps(
+        {"nonce": nonce, "function": function, "calls": typed, "timeout": lim.wall}
     )
+    result = await sandbox.run(
+        ["python", "_harness.py"],
+        files={**(files or {}), "_harness.py": harness_source(), "solution.py": source},
+        stdin=request,
+        limits=job,
+    )
+    return _outcomes(result, nonce, len(typed))
 
 
 async def call_function(
@@ -143,16 +212,7 @@ async def call_function(
         >>> out.status, out.value
         ('ok', {'$tuple': [1, 'x']})
     """
-    try:
-        typed = list(args) if encoded else [encode_value(a) for a in args]
-    except CodecError as exc:
-        raise ValueError(f"call_function arguments must be built-in values: {exc}") from exc
-    nonce = secrets.token_hex(16)
-    request = json.dumps({"nonce": nonce, "function": function, "args": typed})
-    result = await sandbox.run(
-        ["python", "_harness.py"],
-        files={**(files or {}), "_harness.py": harness_source(), "solution.py": source},
-        stdin=request,
-        limits=limits,
+    (outcome,) = await call_functions(
+        sandbox, source, function, [list(args)], limits=limits, encoded=encoded, files=files
     )
-    return _outcome(result, nonce)
+    return outcome

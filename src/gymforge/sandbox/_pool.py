@@ -22,6 +22,7 @@ from typing import Any
 
 from gymforge.errors import ConfigError, SandboxError
 from gymforge.sandbox._backends import BACKENDS, Backend, interpreter
+from gymforge.sandbox._call import harness_source
 from gymforge.sandbox._types import TRUNCATION_MARKER, Limits, SandboxResult
 
 __all__ = ["IsolatedSandbox", "backend_names", "default_backend_name", "get_sandbox"]
@@ -407,6 +408,6 @@ def get_sandbox(
     chosen = name or default_backend_name()
     if chosen not in BACKENDS:
         raise ConfigError(f"unknown sandbox backend {chosen!r}; choose one of {backend_names()}")
-    backend = BACKENDS[chosen]()
+    backend = BACKENDS[chosen](scripts=(harness_source(),))
     backend.command(network=False)  # fail early, naming the package, when the tool is missing
     return IsolatedSandbox(backend, pool_size=pool_size, warm=warm)

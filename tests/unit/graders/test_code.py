@@ -74,7 +74,7 @@ async def test_task_without_tests_is_undecided(make_traj: MakeTraj) -> None:
         ("def plus(a, b):\n    return a + b", "missing function"),
         ("def add(a, b):\n    return a / 0", "exception: ZeroDivisionError"),
         ("def add(a, b):\n    while True:\n        pass", "timeout"),
-        ("def add(a, b):\n    x = bytearray(1 << 34)", "exception: MemoryError"),
+        ("def add(a, b):\n    x = bytearray(1 << 34)", "out of memory"),
         ("def add(a, b):\n    import os\n    os.kill(os.getpid(), 9)", "crash"),
         ("def add(a, b):\n    return float(a + b)", "wrong answer"),
         ("def add(a, b):\n    return object()", "unserialisable"),

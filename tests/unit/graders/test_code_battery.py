@@ -90,14 +90,17 @@ async def test_printing_a_fake_all_passed_line(make_traj: MakeTraj, backend: str
 
 
 async def test_writing_to_the_results_channel(make_traj: MakeTraj, backend: str) -> None:
-    # The candidate finds the nonce in the harness's frame and forges records: a
-    # "passed" status, then a second record next to the harness's own.
+    # The candidate walks up to the harness's frame for the nonce and forges records
+    # for every call: a "passed" status, and a right-looking value next to the
+    # harness's own record.
     code = (
         "import os, sys\n"
-        "frame = sys._getframe(1)\n"
-        "nonce = frame.f_locals.get('nonce', 'x')\n"
-        "os.write(1, ('\\n' + nonce + ' {\"status\": \"passed\"}\\n').encode())\n"
-        'os.write(1, (\'\\n\' + nonce + \' {"status": "ok", "value": 3}\\n\').encode())\n'
+        "frame, nonce = sys._getframe(), 'x'\n"
+        "while frame is not None:\n"
+        "    nonce = frame.f_locals.get('nonce', nonce)\n"
+        "    frame = frame.f_back\n"
+        'os.write(1, (\'\\n\' + nonce + \' 0 {"status": "ok", "value": 3}\\n\').encode())\n'
+        "os.write(1, ('\\n' + nonce + ' 1 {\"status\": \"passed\"}\\n').encode())\n"
         "def add(a, b):\n    return -1\n"
     )
     await contained(make_traj, code, backend)
