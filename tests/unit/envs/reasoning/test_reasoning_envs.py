@@ -99,3 +99,14 @@ def test_multistep_oracle_states_one_value_per_turn() -> None:
     assert len(traj.turns) == 7  # six steps, then the boxed answer
     reached = [sum(bool(v) for v in t.milestones.values()) for t in traj.turns]
     assert reached == [1, 2, 3, 4, 5, 6, 6]
+
+
+def test_family_grader_pickles_and_records_its_config() -> None:
+    import pickle
+
+    from gymforge.envs.reasoning import FamilyGrader
+    from gymforge.tasks.reasoning import Sudoku4Family
+
+    grader = pickle.loads(pickle.dumps(FamilyGrader(Sudoku4Family())))
+    assert grader.name == "sudoku4"
+    assert grader.config == {"factory": "FamilyGrader", "args": {"family": "sudoku4"}}
