@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["PoolTimeout", "VerifierPool", "shared_pool"]
+__all__ = ["PoolTimeout", "VerifierPool", "shared_pool", "worker_main"]
 
 _log = logging.getLogger(__name__)
 

@@ -15,8 +15,11 @@ __all__ = [
     "Candidate",
     "fast_compare",
     "find_boxed",
+    "has_percent",
+    "has_relation",
     "parse_number",
     "prepare_candidate",
+    "strip_percent",
 ]
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*\{")
@@ -35,7 +38,6 @@ _NUMBER_RE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)$")
 _FRACTION_RE = re.compile(
     r"^([+-]?)(?:\\[dt]?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}|(\d+)\s*/\s*(\d+))$"
 )
-_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 
 
 def find_boxed(text: str) -> list[str]:
@@ -219,13 +221,3 @@ def _equal(gold: Fraction, answer: Fraction, decimal: bool) -> bool:
     if not decimal or abs(gold - answer) > Fraction(1, 100_000):
         return False
     return _round6(gold) == _round6(answer)
-
-
-def is_thousands_number(text: str) -> bool:
-    """Whether `text` is a number written with thousands separators ("1,234").
-
-    Example:
-        >>> is_thousands_number("1,234,567"), is_thousands_number("1,2")
-        (True, False)
-    """
-    return _THOUSANDS_RE.match(text.strip()) is not None

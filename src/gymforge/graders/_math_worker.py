@@ -59,13 +59,6 @@ def extract_anchored(response: str) -> str | None:
     return texts[-1] if texts else None
 
 
-def plain_verify(gold: str, response: str) -> bool:
-    """Plain math-verify on the same configuration: the benchmark's reference verdict."""
-    gold_parsed = parse_gold(gold)
-    pred = _parse(response, ANSWER_CONFIG)
-    return bool(gold_parsed and pred and verify(gold_parsed, pred, timeout_seconds=None))
-
-
 def handle(op: str, *args: Any) -> Any:
     """Dispatch one request from the pool."""
     if op == "verify":
