@@ -124,8 +124,11 @@ def _candidate(
     boxes = find_boxed(response)
     if boxes or r"\boxed" in response:
         return prepare_candidate(boxes, gold)
+    anchors = len(_ANCHOR_WORD.findall(response))
+    if anchors == 0:  # every math-verify anchor contains the word "answer"
+        return Candidate(None, "no boxed or anchored answer")
     simple = _SIMPLE_ANCHORED.search(response)
-    if simple is not None and len(_ANCHOR_WORD.findall(response)) == 1:
+    if simple is not None and anchors == 1:
         return prepare_candidate([simple.group(1)], gold)
     found = shared_pool(workers).call(("extract", response), timeout_s=timeout_s)
     if isinstance(found, PoolTimeout):

@@ -70,6 +70,8 @@ def test_no_anchorless_extraction_from_prose() -> None:
     verdict = check(2, "I tried 1, then 2, then 3.")
     assert verdict.value == 0.0
     assert "no boxed or anchored answer" in verdict.reason
+    assert verdict.path == "hardening"  # decided without a worker: no anchor word at all
+    assert check(2, "My answer would be... well, I tried 1, 2 and 3").value == 0.0
 
 
 def test_hack_several_different_boxed_answers() -> None:
