@@ -9,6 +9,7 @@ a worker thread, so the event loop stays free while the model generates.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import logging
 import math
@@ -90,6 +91,20 @@ class _Loaded:
 
 _MODELS: dict[tuple[str, int, int], _Loaded] = {}
 _MODELS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free cached models before interpreter teardown.
+
+    Left to ``Llama.__del__`` at shutdown, llama-cpp-python's module globals may already be
+    gone, and every cached model prints an ignored TypeError.
+    """
+    with _MODELS_LOCK:
+        for loaded in _MODELS.values():
+            with loaded.lock:
+                loaded.llm.close()
+        _MODELS.clear()
 
 
 def _load(path: Path, n_threads: int, n_ctx: int) -> _Loaded:
