@@ -102,8 +102,9 @@ def _close_models() -> None:
     """
     with _MODELS_LOCK:
         for loaded in _MODELS.values():
-            with loaded.lock:
+            if loaded.lock.acquire(timeout=5.0):  # a generation still running keeps its model
                 loaded.llm.close()
+                loaded.lock.release()
         _MODELS.clear()
 
 
