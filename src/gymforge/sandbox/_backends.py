@@ -38,8 +38,12 @@ _uid_counter = itertools.count()
 
 
 def _next_job_uid() -> int:
-    """A host uid for one supervisor's programs, distinct from every other live one."""
-    return _HOST_UID_BASE + next(_uid_counter) % 1_000_000
+    """A host uid for one supervisor's programs, distinct from every other live one.
+
+    The gymforge process's pid spreads concurrent processes apart, so two test runs
+    or rollout workers on one host do not share a uid (and its process count).
+    """
+    return _HOST_UID_BASE + (os.getpid() * 256 + next(_uid_counter) % 256) % 1_000_000
 
 
 @cache
