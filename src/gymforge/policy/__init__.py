@@ -27,8 +27,8 @@ from gymforge.policy._spec import (
 from gymforge.policy._toolprompt import parse_tool_calls, render_history, render_tool_instructions
 
 __all__ = [
-    "DEFAULT_OPENAI_URL",
     "ConstantPolicy",
+    "DEFAULT_OPENAI_URL",
     "LocalPolicy",
     "OpenAIPolicy",
     "OraclePolicy",
