@@ -59,7 +59,7 @@ async def bare_loop(n: int) -> Clock:
         obs, info = await env.reset(seed=i, options={"task": task})
         action = await policy.act(obs, info.tools, seed=i, sampling=Sampling())
         result = await env.step(action)
-        trajectory = Trajectory.model_construct(
+        trajectory = Trajectory(
             run_id="r",
             env_id=ARITH,
             task_id=task.id,
