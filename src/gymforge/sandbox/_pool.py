@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gymforge.errors import ConfigError, SandboxError
@@ -51,6 +51,8 @@ class _Worker:
             close_fds=True,
         )
         ready = self._read_frame(time.monotonic() + _START_TIMEOUT)
+        self.inner = _children(self.proc.pid)
+        """Host pids of the supervisor (the launcher's children), waited for on kill."""
         if ready is None or not ready.get("ready"):
             err = self._stderr()
             self.kill()
@@ -132,9 +134,31 @@ class _Worker:
             self.proc.wait(timeout=10.0)
         except subprocess.TimeoutExpired:
             logger.warning("sandbox worker %d did not exit after SIGKILL", self.proc.pid)
+        # The supervisor dies with its launcher (PDEATHSIG); wait until it has, so that
+        # nothing of this sandbox is running when close() returns.
+        deadline = time.monotonic() + 10.0
+        while any(_alive(pid) for pid in self.inner) and time.monotonic() < deadline:
+            time.sleep(0.005)
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _kill_all(workers: set[_Worker]) -> None:
