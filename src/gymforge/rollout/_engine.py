@@ -372,6 +372,14 @@ class _ErrorStreak:
             )
 
 
+def _light(trajectory: Trajectory) -> Trajectory:
+    """The trajectory without its transcript: all the end-of-run statistics need.
+
+    A long run of real model episodes holds gigabytes of transcripts; the file has them.
+    """
+    return trajectory.model_copy(update={"messages": ()})
+
+
 def _prepare_file(
     config: RunConfig, run_id: str, notice: Callable[[str], None]
 ) -> tuple[set[tuple[str, int]], list[Trajectory], tuple[int, ...]]:
@@ -415,7 +423,7 @@ def _prepare_file(
         )
     manifest = manifest_data(run_id, identity, config.model_dump(mode="json"))
     atomic_write_text(config.manifest_path, json.dumps(manifest, indent=2) + "\n")
-    existing = [t for t, _ in keep]
+    existing = [_light(t) for t, _ in keep]
     return {t.key for t in existing}, existing, damaged_lines
 
 
@@ -512,7 +520,7 @@ async def _run_locked(
             task, sample = pending.popleft()
             trajectory = await episode(task, sample)
             writer.write(trajectory)
-            new.append(trajectory)
+            new.append(_light(trajectory))
             display.advance(trajectory)
             streak.check(trajectory)
 
