@@ -64,7 +64,11 @@ pytest: $(VENV)/.dev-installed
 
 check test: lint typecheck layers pytest
 
-bench: $(VENV)/.dev-installed
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.dev-installed
+	$(BIN)/pip install -e ".[bench]"
+	touch $@
+
+bench: $(VENV)/.dev-installed $(VENV)/.bench-installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
