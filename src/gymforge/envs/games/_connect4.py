@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-__all__ = ["COLUMNS", "ROWS", "ConnectFour"]
+__all__ = ["COLUMNS", "ROWS", "THREAT", "ConnectFour"]
 
 COLUMNS = 7
 """Board width."""
@@ -50,8 +50,34 @@ def _windows() -> tuple[int, ...]:
 
 
 _WINDOWS = _windows()  # the 69 four-cell windows a line can occupy
+THREAT = 100_000
+"""Heuristic value of a win in hand (far above window scores, far below search wins)."""
 _WEIGHT = (0, 1, 5, 40, 0)  # window holding n of one side's pieces and none of the other's
 _CENTRE = sum(_bit(3, r) for r in range(ROWS))
+_FULL = sum(_bit(c, r) for c in range(COLUMNS) for r in range(ROWS))
+_BOTTOM = sum(_bit(c, 0) for c in range(COLUMNS))
+_GOOD_ROWS = {  # rows (0 = bottom) where a threat of that player is worth most
+    1: sum(_bit(c, r) for c in range(COLUMNS) for r in (0, 2, 4)),
+    2: sum(_bit(c, r) for c in range(COLUMNS) for r in (1, 3, 5)),
+}
+
+
+def _threats(pos: int, mask: int) -> int:
+    """Empty cells where `pos` would connect four (bit-parallel, after P. Pons)."""
+    r = (pos << 1) & (pos << 2) & (pos << 3)  # vertical: only from below
+    for d in (_H1, _H1 - 1, _H1 + 1):
+        p = (pos << d) & (pos << 2 * d)
+        r |= p & (pos << 3 * d)
+        r |= p & (pos >> d)
+        p = (pos >> d) & (pos >> 2 * d)
+        r |= p & (pos << d)
+        r |= p & (pos >> 3 * d)
+    return r & (_FULL ^ mask)
+
+
+def _threat_value(threats: int, player: int) -> int:
+    good = threats & _GOOD_ROWS[player]
+    return 60 * good.bit_count() + 15 * (threats ^ good).bit_count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +133,34 @@ class ConnectFour:
         return ConnectFour(boards, heights, 3 - self.to_move, won)
 
     def heuristic(self) -> int:
-        """Open windows weighted by how full they are, plus centre control (side to move).
+        """Static value for the side to move: immediate tactics, threats, open windows.
 
-        A four-cell window holding n of one side's pieces and none of the other's is
-        worth 1, 5 or 40 for n = 1, 2, 3 (positive for the side to move); each piece
-        in the centre column is worth 3.
+        - The side to move can connect four now: ``+THREAT`` (it wins next ply).
+        - Otherwise, the other side can connect four on two or more cells next move:
+          ``-THREAT`` (only one can be blocked).
+        - Otherwise, a sum (positive for the side to move) of: every empty cell that
+          would complete a four ("threat") is worth 60 on a row of the side's good
+          parity (rows 1, 3, 5 counted from the bottom for X, rows 2, 4, 6 for O, the
+          rows where zugzwang lets that side fill the cell) and 15 on the other rows;
+          every four-cell window holding n of one side's pieces and none of the
+          other's is worth 1, 5 or 40 for n = 1, 2, 3; each piece in the centre
+          column 3.
+
+        The tactical checks stop the search from scoring a position statically when
+        the side to move has a win in hand (the horizon error of a leaf); the parity
+        term carries the endgame knowledge a shallow search cannot see.
         """
-        mine, theirs = self.boards[self.to_move - 1], self.boards[2 - self.to_move]
-        score = 3 * ((mine & _CENTRE).bit_count() - (theirs & _CENTRE).bit_count())
+        me = self.to_move
+        mine, theirs = self.boards[me - 1], self.boards[2 - me]
+        mask = mine | theirs
+        playable = (mask + _BOTTOM) & _FULL
+        my_threats, their_threats = _threats(mine, mask), _threats(theirs, mask)
+        if my_threats & playable:
+            return THREAT
+        if (their_threats & playable).bit_count() >= 2:
+            return -THREAT
+        score = _threat_value(my_threats, me) - _threat_value(their_threats, 3 - me)
+        score += 3 * ((mine & _CENTRE).bit_count() - (theirs & _CENTRE).bit_count())
         for w in _WINDOWS:
             a, b = w & mine, w & theirs
             if a and not b:

@@ -6,6 +6,7 @@ import random
 import pytest
 
 from gymforge.envs.games import ConnectFour, TicTacToe
+from gymforge.envs.games._connect4 import THREAT
 from gymforge.envs.games._tictactoe import LINES
 
 
@@ -150,11 +151,34 @@ def test_connect4_render_shows_pieces_bottom_up() -> None:
     assert lines[-2] == "|X . . . . . O|"
 
 
+def _completes_four(s: ConnectFour, col: int, row: int, side: int) -> bool:
+    for dc, dr in ((1, 0), (0, 1), (1, 1), (1, -1)):
+        for start in range(-3, 1):
+            cells = [(col + (start + i) * dc, row + (start + i) * dr) for i in range(4)]
+            if all(0 <= x < 7 and 0 <= y < 6 for x, y in cells) and all(
+                (x, y) == (col, row) or s.cell(x, y) == side for x, y in cells
+            ):
+                return True
+    return False
+
+
 def _naive_heuristic(s: ConnectFour) -> int:
     mine, theirs = s.to_move, 3 - s.to_move
+    wins_now = [c for c in s.legal_moves() if s.play(c).winner == mine]
+    if wins_now:
+        return THREAT
+    flipped = ConnectFour(s.boards, s.heights, theirs, None)  # the other side to move
+    if sum(1 for c in flipped.legal_moves() if flipped.play(c).winner == theirs) >= 2:
+        return -THREAT
     score = 3 * (
         sum(s.cell(3, r) == mine for r in range(6)) - sum(s.cell(3, r) == theirs for r in range(6))
     )
+    for side, sign in ((mine, 1), (theirs, -1)):
+        for c in range(7):
+            for r in range(6):
+                if s.cell(c, r) == 0 and _completes_four(s, c, r, side):
+                    good = r % 2 == (0 if side == 1 else 1)
+                    score += sign * (60 if good else 15)
     weight = {1: 1, 2: 5, 3: 40}
     for c in range(7):
         for r in range(6):
