@@ -39,9 +39,9 @@ from gymforge.rollout._stats import (
 )
 
 __all__ = [
-    "DEFAULT_NUM_TASKS",
     "Boundary",
     "BoundaryFailure",
+    "DEFAULT_NUM_TASKS",
     "DamagedLine",
     "DifficultySummary",
     "EnvFactory",
