@@ -19,7 +19,7 @@ from gymforge.envs.games._opponents import (
 )
 from gymforge.envs.games._search import GameState, choose_move
 from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
-from gymforge.errors import ToolError
+from gymforge.errors import ConfigError, ToolError
 from gymforge.graders import env_reward
 from gymforge.policy import Policy
 from gymforge.types import JsonValue, Message, StepResult, Task, ToolCall
@@ -133,8 +133,9 @@ class _GameEnv(ToolEnv):
             )
         if not isinstance(opponent, str) and not isinstance(opponent, Policy):
             raise TypeError(f"opponent must be a str or a Policy, got {type(opponent).__name__}")
-        if depth is not None:
-            SearchOpponent(depth)  # validates
+        for value in (depth, reference_depth):
+            if value is not None:
+                SearchOpponent(value)  # validates: an int >= 1
         self._opponent_spec = opponent
         self._depth = depth
         self.retries = retries
@@ -176,6 +177,8 @@ class _GameEnv(ToolEnv):
             return RandomOpponent()
         if spec == "minimax":
             return SearchOpponent(self._depth or self.rules.max_depth)
+        if level not in self.rules.levels:
+            raise ConfigError(f"task difficulty must be 1-5 for {self.rules.title}, got {level}")
         depth = self.rules.levels[level]
         return SearchOpponent(depth) if depth else RandomOpponent()
 

@@ -7,9 +7,10 @@ import pytest
 
 from gymforge.env import check_env, make, oracle_episode
 from gymforge.envs.games import ConnectFour, ConnectFourEnv, TicTacToe, TicTacToeEnv
+from gymforge.errors import ConfigError
 from gymforge.graders import env_reward
 from gymforge.policy import ScriptedPolicy
-from gymforge.types import Message, StepResult, ToolCall, ToolSpec
+from gymforge.types import Message, StepResult, Task, ToolCall, ToolSpec
 
 
 def _move(value: object, arg: str = "cell", call_id: str = "c0") -> Message:
@@ -217,6 +218,15 @@ def test_bad_constructor_arguments_are_rejected() -> None:
         ConnectFourEnv(opponent="minimax", depth=0)
     with pytest.raises(TypeError, match="opponent"):
         TicTacToeEnv(opponent=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="depth"):
+        ConnectFourEnv(reference_depth=-2)
+
+
+async def test_pinned_task_with_unknown_difficulty_is_a_config_error() -> None:
+    env = TicTacToeEnv()
+    task = Task(id="t", prompt="play", difficulty=9, metadata={"agent_player": 1})
+    with pytest.raises(ConfigError, match="difficulty"):
+        await env.reset(seed=0, options={"task": task})
 
 
 async def test_opening_forfeit_is_paid_on_the_agents_first_step() -> None:
