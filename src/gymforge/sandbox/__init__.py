@@ -11,6 +11,7 @@ from gymforge.sandbox._backends import Backend, BwrapBackend, ProcessBackend
 from gymforge.sandbox._call import CallOutcome, CallStatus, call_function, call_functions
 from gymforge.sandbox._codec import CodecError, decode_value, encode_value, values_equal
 from gymforge.sandbox._pool import (
+    ENTRY_POINT_GROUP,
     IsolatedSandbox,
     backend_names,
     default_backend_name,
@@ -24,6 +25,7 @@ __all__ = [
     "CallOutcome",
     "CallStatus",
     "CodecError",
+    "ENTRY_POINT_GROUP",
     "IsolatedSandbox",
     "Limits",
     "ProcessBackend",

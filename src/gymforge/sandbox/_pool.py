@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -25,7 +26,13 @@ from gymforge.sandbox._backends import BACKENDS, Backend, interpreter
 from gymforge.sandbox._call import harness_source
 from gymforge.sandbox._types import TRUNCATION_MARKER, Limits, SandboxResult
 
-__all__ = ["IsolatedSandbox", "backend_names", "default_backend_name", "get_sandbox"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "IsolatedSandbox",
+    "backend_names",
+    "default_backend_name",
+    "get_sandbox",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -396,14 +403,33 @@ class IsolatedSandbox:
         await self.aclose()
 
 
+ENTRY_POINT_GROUP = "gymforge.sandboxes"
+"""Entry-point group where other packages register `Backend` subclasses by name."""
+
+
+def _all_backends() -> dict[str, type[Backend]]:
+    found = dict(BACKENDS)
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in found:
+            continue
+        try:
+            backend = entry.load()
+        except Exception:  # a broken plugin must not hide the built-in backends
+            logger.warning("sandbox backend plugin %r failed to load", entry.name, exc_info=True)
+            continue
+        if isinstance(backend, type) and issubclass(backend, Backend):
+            found[entry.name] = backend
+    return found
+
+
 def backend_names() -> list[str]:
-    """Names of the registered backends.
+    """Names of the registered backends (built-in and ``gymforge.sandboxes`` plugins).
 
     Example:
         >>> backend_names()
         ['bwrap', 'process']
     """
-    return sorted(BACKENDS)
+    return sorted(_all_backends())
 
 
 def default_backend_name() -> str:
@@ -421,6 +447,10 @@ def get_sandbox(
 ) -> IsolatedSandbox:
     r"""A sandbox over the backend ``name`` (None: `default_backend_name`).
 
+    Backends are the built-in ``"bwrap"`` and ``"process"`` and any `Backend`
+    subclass another package registers in the ``gymforge.sandboxes`` entry-point
+    group.
+
     Raises `gymforge.errors.SandboxError` naming the Debian package to install when
     the backend's tool is missing, and `ConfigError` for an unknown name.
 
@@ -430,8 +460,9 @@ def get_sandbox(
         'True\n'
     """
     chosen = name or default_backend_name()
-    if chosen not in BACKENDS:
-        raise ConfigError(f"unknown sandbox backend {chosen!r}; choose one of {backend_names()}")
-    backend = BACKENDS[chosen](scripts=(harness_source(),))
+    backends = _all_backends()
+    if chosen not in backends:
+        raise ConfigError(f"unknown sandbox backend {chosen!r}; choose one of {sorted(backends)}")
+    backend = backends[chosen](scripts=(harness_source(),))
     backend.command(network=False)  # fail early, naming the package, when the tool is missing
     return IsolatedSandbox(backend, pool_size=pool_size, warm=warm)

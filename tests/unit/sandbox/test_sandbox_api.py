@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -12,6 +13,7 @@ from gymforge.sandbox import (
     BwrapBackend,
     IsolatedSandbox,
     Limits,
+    ProcessBackend,
     Sandbox,
     backend_names,
     default_backend_name,
@@ -171,3 +173,29 @@ def test_state_does_not_cross_runs(sandbox: IsolatedSandbox, fast: Limits) -> No
         "import json, math, os\nprint(json.dumps is not None, math.pi > 3.1, os.listdir('/tmp'))"
     )
     assert sandbox.run_sync(["python", "-c", second], limits=fast).stdout == "True True []\n"
+
+
+class _Custom(ProcessBackend):
+    name = "custom"
+
+
+def test_backends_from_the_entry_point_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from gymforge.sandbox import ENTRY_POINT_GROUP
+
+    here = f"{__name__}:_Custom"
+    plugin = importlib.metadata.EntryPoint(name="custom", value=here, group=ENTRY_POINT_GROUP)
+    broken = importlib.metadata.EntryPoint(
+        name="broken", value="no.such:X", group=ENTRY_POINT_GROUP
+    )
+
+    def fake(*, group: str) -> list[importlib.metadata.EntryPoint]:
+        return [plugin, broken] if group == ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", fake)
+    monkeypatch.setitem(sys.modules, __name__, sys.modules[__name__])
+    assert backend_names() == ["bwrap", "custom", "process"]
+    with get_sandbox("custom", pool_size=1) as sb:
+        assert sb.name == "custom"
+        assert sb.run_sync(["python", "-c", "print(1)"]).stdout == "1\n"
