@@ -124,7 +124,8 @@ def run_command(
     policy: Annotated[
         str,
         typer.Option(
-            help="oracle | random | local[:GGUF] | openai:MODEL[@URL] | py:module:factory"
+            help="oracle, random, local, local:FILE.gguf, openai:MODEL, openai:MODEL@URL, "
+            "py:module:factory"
         ),
     ] = "oracle",
     tasks: Annotated[
