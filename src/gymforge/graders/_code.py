@@ -59,7 +59,7 @@ CodeSource = Literal["code_block", "write_file"]
 """Where the candidate's code is: the last fenced block of the final answer, or the
 ``solution.py`` left by the transcript's ``write_file`` tool calls."""
 
-DEFAULT_LIMITS = Limits(wall=5.0, cpu=5, memory=512 * 1024 * 1024, processes=16)
+DEFAULT_LIMITS = Limits(wall=3.0, cpu=3, memory=512 * 1024 * 1024, processes=16)
 """Limits of one test case unless a grader is given others."""
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.DOTALL)
@@ -336,12 +336,14 @@ def unit_tests(
     ``task.answer`` is ``{"function": name, "tests": [{"args": [...], "expected": v}]}``
     (typed JSON). Compile error, missing function, exception, ``exit``, timeout,
     out of memory, crash, unserialisable value and wrong answer are distinct
-    outcomes in the explanation. No code at all scores 0.0.
+    outcomes in the explanation. Tests run up to eight per sandboxed job; after a
+    timeout the rest of that job's tests are not run and count as timeouts. No code
+    at all scores 0.0.
 
     Args:
         source: Where the code is (`CodeSource`).
         backend: Sandbox backend name (None: the default, bubblewrap where installed).
-        limits: Limits of each test case (None: 5 s wall and CPU, 512 MiB).
+        limits: Limits of each test case (None: 3 s wall and CPU, 512 MiB).
         rel_tol: Relative tolerance for floats.
         name: Metric name.
 

@@ -146,13 +146,17 @@ async def call_functions(
     limits: Limits | None = None,
     encoded: bool = False,
     files: Mapping[str, str | bytes] | None = None,
+    stop_after_timeout: bool = True,
 ) -> list[CallOutcome]:
     r"""`call_function` for many argument lists in one sandboxed job.
 
     The harness forks a fresh child per call (the candidate's module is loaded
     anew in each), so one call cannot patch the runner or the next call.
     ``limits.wall`` is the timeout of each call; the job's own wall limit is the
-    sum plus a margin. Returns one outcome per call, in order.
+    sum plus a margin. With ``stop_after_timeout`` (the default) the calls after one
+    that timed out are not run and count as timeouts ("not run: an earlier call timed
+    out"), so an endless loop costs one timeout per job, not one per call. Returns
+    one outcome per call, in order.
 
     Example:
         >>> import asyncio
@@ -173,7 +177,13 @@ async def call_functions(
     job = lim.model_copy(update={"wall": lim.wall * len(typed) + 2.0})
     nonce = secrets.token_hex(16)
     request = json.dumps(
-        {"nonce": nonce, "function": function, "calls": typed, "timeout": lim.wall}
+        {
+            "nonce": nonce,
+            "function": function,
+            "calls": typed,
+            "timeout": lim.wall,
+            "stop_after_timeout": stop_after_timeout,
+        }
     )
     result = await sandbox.run(
         ["python", "_harness.py"],

@@ -122,9 +122,14 @@ def harness_main() -> NoReturn:
     nonce: str = request.pop("nonce")
     with open(SOLUTION, encoding="utf-8", errors="replace") as fh:
         source = fh.read()
+    skip = False
     for index, raw in enumerate(request["calls"]):
-        args = [decode_value(a) for a in raw]
-        payload = _run_one(source, request["function"], args, float(request["timeout"]))
+        if skip:
+            payload = {"status": "timeout", "detail": "not run: an earlier call timed out"}
+        else:
+            args = [decode_value(a) for a in raw]
+            payload = _run_one(source, request["function"], args, float(request["timeout"]))
+            skip = payload.get("status") == "timeout" and bool(request["stop_after_timeout"])
         line = f"\n{nonce} {index} {json.dumps(payload)}\n"
         os.write(1, line.encode("utf-8", "backslashreplace"))
     os._exit(0)

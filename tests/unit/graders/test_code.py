@@ -161,3 +161,12 @@ def test_graders_pickle_and_record_their_config() -> None:
     assert clone.config == grader.config
     assert grader.config["factory"] == "unit_tests"
     assert pickle.loads(pickle.dumps(stdout_tests())).name == "stdout_tests"
+
+
+async def test_an_endless_loop_costs_one_timeout_per_job(make_traj: MakeTraj) -> None:
+    answer = {"function": "f", "tests": [{"args": [i], "expected": i} for i in range(6)]}
+    code = "def f(x):\n    while x == 1:\n        pass\n    return x"
+    score = await grade(make_traj, code, answer)
+    assert score.value == 1 / 6  # f(0) passed; f(1) timed out; f(2..5) were not run
+    assert "timeout: 5" in score.explanation
+    assert "not run: an earlier call timed out" in score.explanation

@@ -34,7 +34,7 @@ class PythonFunctionEnv(SingleTurnEnv):
         difficulty: Level 1-3, or None to cycle levels.
         categories: Restrict to these task categories (None: all five).
         backend: Sandbox backend for the grader (None: bubblewrap where installed).
-        limits: Limits of each test case (None: the grader's default, 5 s, 512 MiB).
+        limits: Limits of each test case (None: the grader's default, 3 s, 512 MiB).
         system_prompt: The system message.
 
     Example:
