@@ -168,6 +168,12 @@ def run_command(
             min=0, help="Abort after this many identical policy errors in a row (0: never)."
         ),
     ] = 5,
+    backend: Annotated[
+        str, typer.Option(help="local (this process) or ray (Ray actors; needs gymforge[ray]).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address for --backend ray (e.g. auto).")
+    ] = None,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -193,6 +199,8 @@ def run_command(
             tasks_file=tasks_file,
             max_consecutive_errors=max_consecutive_errors or None,
             retry_errors=retry_errors,
+            backend=backend,  # pydantic checks the literal
+            ray_address=address,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -26,6 +26,8 @@ _NOT_IDENTITY = frozenset(
         "episode_timeout_s",
         "max_consecutive_errors",
         "retry_errors",
+        "backend",
+        "ray_address",
     }
 )
 
@@ -35,8 +37,8 @@ class RunConfig(BaseModel):
 
     The run's identity (and its `run_id`) is every field that changes what an
     episode produces; `out`, `concurrency`, `num_tasks`, `episode_timeout_s`,
-    `max_consecutive_errors` and `retry_errors` are not part of it, so a resume may
-    raise the task count or the concurrency.
+    `max_consecutive_errors`, `retry_errors`, `backend` and `ray_address` are not part
+    of it, so a resume may raise the task count or the concurrency, or move to Ray.
 
     Example:
         >>> cfg = RunConfig(env_id="gymforge/Arithmetic-v0", policy="oracle", out="t.jsonl")
@@ -82,6 +84,10 @@ class RunConfig(BaseModel):
     same error (a dead model server); None never aborts."""
     retry_errors: bool = False
     """On resume, re-run episodes recorded with an error (old lines move to `<out>.retried`)."""
+    backend: Literal["local", "ray"] = "local"
+    """Where episodes run: in this process, or on Ray actors (same seeds, same results)."""
+    ray_address: str | None = None
+    """For the Ray backend: the cluster address (None: a running or new local instance)."""
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide what episodes produce, as JSON-ready data."""

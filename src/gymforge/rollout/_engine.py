@@ -9,7 +9,7 @@ import importlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from gymforge._util import derive_seed
@@ -372,6 +372,23 @@ class _ErrorStreak:
             )
 
 
+def _ray_runner(
+    config: RunConfig,
+    run_id: str,
+    injected: tuple[EnvFactory | None, PolicyFactory | None],
+    grader: Grader | None,
+) -> Any:
+    """The Ray episode runner (`gymforge.rollout._ray`, needs the `ray` extra)."""
+    try:
+        module: Any = importlib.import_module("gymforge.rollout._ray")
+    except ImportError as exc:
+        raise ConfigError(f"backend 'ray' is not available in this install: {exc}") from exc
+    env_factory, policy_factory = injected
+    return module.RayEpisodes(
+        config, run_id, env_factory=env_factory, policy_factory=policy_factory, grader=grader
+    )
+
+
 def _light(trajectory: Trajectory) -> Trajectory:
     """The trajectory without its transcript: all the end-of-run statistics need.
 
@@ -465,6 +482,7 @@ async def run_async(
         (6, 1.0)
     """
     say = notice if notice is not None else logger.warning
+    injected = (env_factory, policy_factory)
     if env_factory is None:
         env_factory = default_env_factory(config)
     owns_policies = policy_factory is None
@@ -485,6 +503,7 @@ async def run_async(
             progress,
             say,
             owns_policies=owns_policies,
+            injected=injected,
         )
     finally:
         lock.release()
@@ -501,6 +520,7 @@ async def _run_locked(
     say: Callable[[str], None],
     *,
     owns_policies: bool,
+    injected: tuple[EnvFactory | None, PolicyFactory | None],
 ) -> RunResult:
     done, existing, damaged = _prepare_file(config, run_id, say)
     pending = collections.deque(
@@ -511,6 +531,8 @@ async def _run_locked(
     episode = _Episode(config, run_id, env_factory, policy_factory, grader)
     if owns_policies:
         episode.owned_policies = {}
+    remote = _ray_runner(config, run_id, injected, grader) if config.backend == "ray" else None
+    run_episode: Callable[[Task, int], Awaitable[Trajectory]] = remote or episode
     streak = _ErrorStreak(config.max_consecutive_errors)
     new: list[Trajectory] = []
     writer = TrajectoryWriter(config.out)
@@ -518,7 +540,7 @@ async def _run_locked(
     async def worker(display: ProgressDisplay) -> None:
         while pending:
             task, sample = pending.popleft()
-            trajectory = await episode(task, sample)
+            trajectory = await run_episode(task, sample)
             writer.write(trajectory)
             new.append(_light(trajectory))
             display.advance(trajectory)
@@ -546,6 +568,8 @@ async def _run_locked(
     finally:
         writer.close()
         await episode.close_policies()
+        if remote is not None:
+            remote.close()
     everything = existing + new
     summary = summarize(everything, k=config.group_size)
     report = RunReport(

@@ -381,3 +381,41 @@ async def test_a_second_run_on_the_same_file_is_refused_while_the_first_runs(
         held.release()
     result = await _run(kit, cfg)  # released: the run goes ahead
     assert result.completed == 8
+
+
+async def test_ray_backend_runs_episodes_through_the_ray_runner(
+    kit: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    from gymforge.rollout._engine import _Episode
+
+    made: list[Any] = []
+
+    class FakeRayEpisodes:
+        def __init__(self, config: Any, run_id: str, **injected: Any) -> None:
+            self.local = _Episode(
+                config, run_id, injected["env_factory"], injected["policy_factory"], None
+            )
+            self.calls = 0
+            self.closed = False
+            made.append(self)
+
+        async def __call__(self, task: Any, sample: int) -> Any:
+            self.calls += 1
+            return await self.local(task, sample)
+
+        def close(self) -> None:
+            self.closed = True
+
+    module = types.ModuleType("gymforge.rollout._ray")
+    module.RayEpisodes = FakeRayEpisodes  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "gymforge.rollout._ray", module)
+    local = _config(tmp_path / "l", num_tasks=2)
+    ray = local.model_copy(update={"out": tmp_path / "r" / "t.jsonl", "backend": "ray"})
+    assert ray.run_id == local.run_id  # the backend does not change what episodes produce
+    await _run(kit, ray)
+    assert made[0].calls == 4
+    assert made[0].closed
+    assert len(read_trajectories(ray.out)) == 4
