@@ -207,3 +207,20 @@ def test_forced_progress_bar_reports_episodes(
     assert code == 0
     assert "4/4" in err
     assert "reward 1.000" in err
+
+
+def test_inspect_reports_damaged_lines_and_keeps_line_numbers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "a.jsonl"
+    assert _cli(capsys, "run", ENV, "--tasks", "2", "--out", out)[0] == 0
+    good = out.read_text().splitlines(keepends=True)
+    out.write_text("not json\n" + good[0] + good[1])
+    code, stdout, err = _cli(capsys, "inspect", out)
+    assert code == 0
+    assert "line 1: invalid JSON" in err
+    assert "episodes" in stdout
+    second = json.loads(good[1])
+    code, shown, _ = _cli(capsys, "inspect", out, "--episode", "3")
+    assert code == 0
+    assert f"{second['task_id']}#{second['sample']}" in shown
