@@ -6,7 +6,6 @@ import asyncio
 import collections
 import hashlib
 import importlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from gymforge._util import derive_seed
 from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
-from gymforge.errors import ConfigError, PolicyError, ResumeError
+from gymforge.errors import ConfigError, PolicyError
 from gymforge.policy import Policy, PolicyFactory, make_policy_factory
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
@@ -23,13 +22,11 @@ from gymforge.rollout._io import (
     RunLock,
     TrajectoryWriter,
     atomic_write_text,
-    check_manifest,
     check_writable,
-    manifest_data,
-    move_lines,
     scan_trajectories,
 )
 from gymforge.rollout._progress import ProgressDisplay
+from gymforge.rollout._resume import light, prepare_file
 from gymforge.rollout._stats import group_stats, summarize
 from gymforge.tasks import load_tasks
 from gymforge.types import (
@@ -389,61 +386,6 @@ def _ray_runner(
     )
 
 
-def _light(trajectory: Trajectory) -> Trajectory:
-    """The trajectory without its transcript: all the end-of-run statistics need.
-
-    A long run of real model episodes holds gigabytes of transcripts; the file has them.
-    """
-    return trajectory.model_copy(update={"messages": ()})
-
-
-def _prepare_file(
-    config: RunConfig, run_id: str, notice: Callable[[str], None]
-) -> tuple[set[tuple[str, int]], list[Trajectory], tuple[int, ...]]:
-    """Check the output, repair damage, write the manifest; return finished keys and lines."""
-    out = config.out
-    identity = config.identity()
-    owned = check_manifest(config.manifest_path, run_id, identity, out)
-    scanned = scan_trajectories(out)
-    foreign = {t.run_id for t in scanned.trajectories} - {run_id}
-    if foreign or (not owned and scanned.damaged):
-        what = (
-            f"holds run(s) {', '.join(sorted(foreign))}"
-            if foreign
-            else f"is not a gymforge trajectories file (line {scanned.damaged[0].line}: "
-            f"{scanned.damaged[0].reason})"
-        )
-        raise ResumeError(f"{out} {what}; use a new --out for this run")
-    damaged_lines = tuple(d.line for d in scanned.damaged)
-    keep = list(zip(scanned.trajectories, scanned.lines, strict=True))
-    if scanned.damaged:
-        for d in scanned.damaged:
-            notice(
-                f"{out} line {d.line}: {d.reason}; moved to {config.damaged_path}, "
-                "the episode will run again"
-            )
-        move_lines(
-            out,
-            [text for _, text in keep],
-            [(d.line, d.reason, d.text) for d in scanned.damaged],
-            config.damaged_path,
-        )
-    if config.retry_errors and any(t.error is not None for t, _ in keep):
-        failed = [(i, t, text) for i, (t, text) in enumerate(keep, 1) if t.error is not None]
-        notice(f"re-running {len(failed)} failed episode(s); old lines go to {config.retried_path}")
-        keep = [(t, text) for t, text in keep if t.error is None]
-        move_lines(
-            out,
-            [text for _, text in keep],
-            [(i, "retried", text) for i, _, text in failed],
-            config.retried_path,
-        )
-    manifest = manifest_data(run_id, identity, config.model_dump(mode="json"))
-    atomic_write_text(config.manifest_path, json.dumps(manifest, indent=2) + "\n")
-    existing = [_light(t) for t, _ in keep]
-    return {t.key for t in existing}, existing, damaged_lines
-
-
 async def run_async(
     config: RunConfig,
     *,
@@ -522,7 +464,7 @@ async def _run_locked(
     owns_policies: bool,
     injected: tuple[EnvFactory | None, PolicyFactory | None],
 ) -> RunResult:
-    done, existing, damaged = _prepare_file(config, run_id, say)
+    done, existing, damaged = prepare_file(config, run_id, say)
     pending = collections.deque(
         (task, s) for task in tasks for s in range(config.group_size) if (task.id, s) not in done
     )
@@ -542,7 +484,7 @@ async def _run_locked(
             task, sample = pending.popleft()
             trajectory = await run_episode(task, sample)
             writer.write(trajectory)
-            new.append(_light(trajectory))
+            new.append(light(trajectory))
             display.advance(trajectory)
             streak.check(trajectory)
 
