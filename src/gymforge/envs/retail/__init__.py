@@ -7,6 +7,7 @@ from gymforge.envs.retail._db import canonical_state, diff_states, load_world
 from gymforge.envs.retail._env import RetailEnv
 from gymforge.envs.retail._faults import FAULT_KINDS, FaultConfig, FaultInjector
 from gymforge.envs.retail._grading import RetailGrader
+from gymforge.envs.retail._metrics import intent_breakdown, pass_at_k, pass_hat_k
 from gymforge.envs.retail._policy import POLICY, RULES, Violation, check_policy
 from gymforge.envs.retail._shopping import (
     ShoppingEnv,
@@ -42,7 +43,10 @@ __all__ = [
     "check_policy",
     "diff_states",
     "generate_world",
+    "intent_breakdown",
     "load_world",
+    "pass_at_k",
+    "pass_hat_k",
     "search_catalog",
     "user_instructions",
 ]
