@@ -62,6 +62,8 @@ class Draft:
     done_when: str = "db"
     """How the user sees it done: "db" (expect holds), "outputs" (said), "refusal" or "handoff"."""
     write_tool: str = ""
+    check: list[str] = field(default_factory=list)
+    """What a proposal must mention for the customer to say yes (else they decline)."""
 
     def to_json(self) -> dict[str, Any]:
         """The intent as plain JSON for `Task.metadata`."""
@@ -75,6 +77,7 @@ class Draft:
             "forbidden": self.forbidden,
             "done_when": self.done_when,
             "write_tool": self.write_tool,
+            "check": self.check,
         }
 
 
@@ -207,6 +210,7 @@ class IntentBuilder:
         self._ask_cancel(d, order, reason)
         m = self._method(order.payment_method_id)
         self._spend(m, -order.total_cents)
+        d.check = [order.order_id]
         d.gold.append(
             _confirm(
                 f"cancel order {order.order_id} (reason: {reason}) and refund "
@@ -237,6 +241,7 @@ class IntentBuilder:
         d.reveal["address"] = f"The new address is {_addr_text(a)}."
         _ask_order(d, "what is the new address?")
         self._locate(d, order)
+        d.check = [order.order_id, a.zip]
         d.gold.append(_confirm(f"ship order {order.order_id} to {_addr_text(a)}"))
         args = {
             "order_id": order.order_id,
@@ -266,6 +271,7 @@ class IntentBuilder:
         )
         d.reveal["address"] = f"My new address is {_addr_text(a)}."
         d.gold.append({"say": "What is your new address?"})
+        d.check = [a.zip]
         d.gold.append(_confirm(f"change your account address to {_addr_text(a)}"))
         args = {
             "user_id": self.user.user_id,
@@ -321,6 +327,7 @@ class IntentBuilder:
         new_ids = [nid for _, nid, _, _ in swaps]
         verb = "change" if pending else "exchange"
         sign = "charge" if diff > 0 else "refund"
+        d.check = [order.order_id, *new_ids]
         d.gold.append(
             _confirm(
                 f"{verb} items {', '.join(old_ids)} of order {order.order_id} for "
@@ -375,6 +382,7 @@ class IntentBuilder:
         d.reveal["payment"] = f"Please use my {pay_text(m)}."
         _ask_order(d, "which payment method would you like to use?")
         self._locate(d, order)
+        d.check = [order.order_id, m.payment_method_id]
         d.gold.append(_confirm(f"pay order {order.order_id} with {m.payment_method_id} instead"))
         d.gold.append(
             {
@@ -417,6 +425,7 @@ class IntentBuilder:
             {"say": "Where should the refund go: the original payment method or a gift card?"}
         )
         ids = [it.item_id for it in items]
+        d.check = [order.order_id, *ids]
         d.gold.append(
             _confirm(
                 f"return items {', '.join(ids)} of order {order.order_id} and refund "

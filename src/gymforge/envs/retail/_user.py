@@ -1,7 +1,8 @@
 """Simulated customers: a deterministic scripted user and an LLM user driven by any Policy.
 
 Both follow the task's scenario: state the current goal, reveal hidden details
-only when the agent asks for them, confirm a proposed action, and move to the
+only when the agent asks for them, confirm a proposed action (the scripted user
+declines one that does not name their order, items or new address), and move to the
 next goal only once the current one is *done* — checked against the world by the
 env (``is_done``), not guessed from the agent's words. That last rule fixes a
 known defect of LLM user simulators (τ²-bench's among them), which often say
@@ -142,6 +143,10 @@ class ScriptedUser:
         if any(c in text for c in IDENTITY_CUES) and not any(c in text for c in CONFIRM_CUES[:3]):
             said.append(self._identity)
         elif any(c in text for c in CONFIRM_CUES):
+            wrong = [c for c in intent.get("check") or [] if str(c).lower() not in text]
+            if wrong:
+                self._idle += 1
+                return "No, that is not what I asked for. " + str(intent["request"])
             self._idle = 0
             return "Yes, please go ahead."
         for key, cues in REVEAL_CUES.items():

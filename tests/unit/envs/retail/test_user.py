@@ -42,7 +42,8 @@ async def test_confirms_and_waits_until_the_action_is_done() -> None:
     task = cancel_task()
     done = {"flag": False}
     user = ScriptedUser(task.metadata, lambda i, t: done["flag"])
-    assert (await user.reply("I will cancel it. Shall I proceed (yes/no)?")).startswith("Yes")
+    order = task.metadata["intents"][0]["check"][0]
+    assert (await user.reply(f"I will cancel {order}. Shall I proceed (yes/no)?")).startswith("Yes")
     # the agent claims success but the database says otherwise: the user does not leave
     claim = await user.reply("Done: your order is cancelled. Anything else?")
     assert STOP not in claim
@@ -104,3 +105,13 @@ async def test_an_llm_customer_plays_the_whole_episode(h) -> None:
     assert terminated
     assert score.value == 1.0, score.explanation
     assert STOP in msgs[-1].content
+
+
+async def test_declines_a_proposal_that_does_not_match_the_request() -> None:
+    task = cancel_task()
+    order = task.metadata["intents"][0]["check"][0]
+    user = ScriptedUser(task.metadata, lambda i, t: False)
+    no = await user.reply("I will cancel order #W0000000. Shall I proceed (yes/no)?")
+    assert no.startswith("No, that is not what I asked for")
+    yes = await user.reply(f"I will cancel order {order}. Shall I proceed (yes/no)?")
+    assert yes.startswith("Yes")
