@@ -1,4 +1,4 @@
-"""The `gymforge` command: list, show, run, inspect."""
+"""The `gymforge` command: list, show, run, inspect, serve."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rich.table import Table
 from gymforge.cli._render import fmt, summary_table, transcript
 from gymforge.errors import ConfigError, GymforgeError, NotFoundError
 from gymforge.rollout import (
+    EnvFactory,
     RunConfig,
     group_stats,
     run,
@@ -174,6 +175,16 @@ def run_command(
     address: Annotated[
         str | None, typer.Option(help="Ray cluster address for --backend ray (e.g. auto).")
     ] = None,
+    env_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the env on a gymforge server (gymforge serve) at this URL; the token "
+            "comes from GYMFORGE_TOKEN."
+        ),
+    ] = None,
+    env_transport: Annotated[
+        str, typer.Option(help="With --env-url: ws (one socket per episode) or http.")
+    ] = "ws",
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -206,11 +217,12 @@ def run_command(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"invalid option {where}: {first['msg']}") from None
+    env_factory = _remote_env_factory(config, env_url, env_transport) if env_url else None
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         # A shell that started us in the background ignores SIGINT; a run must stay stoppable.
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        result = run(config, progress=progress, notice=_say)
+        result = run(config, progress=progress, notice=_say, env_factory=env_factory)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     _out.print(summary_table(result.summary, title=f"{env_id}  {policy}  ({result.run_id})"))
@@ -226,6 +238,81 @@ def run_command(
         markup=False,
         soft_wrap=True,
     )
+
+
+def _remote_env_factory(config: RunConfig, url: str, transport: str) -> EnvFactory:
+    """Episodes against an env server: the env, its tasks and its grader run there."""
+    if config.env_kwargs or config.max_turns is not None:
+        raise ConfigError(
+            "--env-kwarg and --max-turns do not apply with --env-url: the server makes the "
+            "env with its registered defaults"
+        )
+    if transport not in ("ws", "http"):
+        raise ConfigError(f"--env-transport must be ws or http, not {transport!r}")
+    from gymforge.server import RemoteEnv
+
+    RemoteEnv(url, config.env_id)  # checks the URL's form before any episode
+    env_id = config.env_id
+    mode: Any = transport
+
+    def factory() -> RemoteEnv:
+        return RemoteEnv(url, env_id, transport=mode)
+
+    return factory
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    token: Annotated[
+        list[str] | None,
+        typer.Option(
+            envvar="GYMFORGE_TOKEN",
+            help="Bearer token a client must send; repeatable (one per client).",
+        ),
+    ] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="No token (refused unless --host is loopback).")
+    ] = False,
+    max_sessions: Annotated[int, typer.Option(min=1, help="Open sessions at most.")] = 4096,
+    idle_timeout: Annotated[
+        float, typer.Option(min=0.01, help="Seconds before an unused session is reaped.")
+    ] = 600.0,
+    step_timeout: Annotated[
+        float, typer.Option(min=0.01, help="Seconds a reset or step may take.")
+    ] = 60.0,
+    max_body_bytes: Annotated[
+        int, typer.Option(min=1024, help="Largest request body or WebSocket message.")
+    ] = 1_048_576,
+    import_: Annotated[
+        list[str] | None,
+        typer.Option("--import", help="Module to import first, for the envs it registers."),
+    ] = None,
+) -> None:
+    """Serve every registered env over HTTP and WebSocket (needs gymforge[server])."""
+    from gymforge.server import ServerConfig, serve
+
+    tokens = tuple(t for t in (token or []) if t)
+    if not tokens and not no_auth:
+        raise ConfigError(
+            "the server needs a bearer token: set GYMFORGE_TOKEN or pass --token, or use "
+            "--no-auth on a loopback address"
+        )
+    config = ServerConfig(
+        tokens=tokens,
+        no_auth=no_auth,
+        max_sessions=max_sessions,
+        idle_timeout_s=idle_timeout,
+        step_timeout_s=step_timeout,
+        max_body_bytes=max_body_bytes,
+        reap_interval_s=min(10.0, idle_timeout / 2),
+    )
+    from gymforge.env import list_envs
+
+    where = f"http://{host}:{port}"
+    _say(f"serving {len(list_envs())} envs on {where} (spec: {where}/openapi.json)")
+    serve(config, host=host, port=port, imports=tuple(import_ or ()))
 
 
 def _find_episode(
