@@ -22,15 +22,15 @@ from gymforge.envs.retail._world import World, WorldConfig, generate_world
 
 __all__ = [
     "FAULT_KINDS",
-    "POLICY",
-    "RULES",
-    "STOP",
     "FaultConfig",
     "FaultInjector",
     "LLMUser",
+    "POLICY",
+    "RULES",
     "RetailEnv",
     "RetailGrader",
     "RetailTaskFamily",
+    "STOP",
     "ScriptedUser",
     "Shop",
     "ShoppingEnv",
