@@ -45,6 +45,7 @@ def _agents(deep: int, level5: int) -> dict[str, Agent]:
         "minimax:1": lambda s, rng: choose_move(s, 1, rng),
         "minimax:2": lambda s, rng: choose_move(s, 2, rng),
         "minimax:4": lambda s, rng: choose_move(s, 4, rng),
+        "minimax:5": lambda s, rng: choose_move(s, 5, rng),
         f"minimax:{level5}": lambda s, rng: choose_move(s, level5, rng),
         f"reference (depth {deep})": None,
     }
@@ -67,8 +68,10 @@ async def _play(env: TicTacToeEnv | ConnectFourEnv, agent: Agent, seed: int) -> 
 async def games(n: int, n_c4: int) -> None:
     for title, cls, deep, level5, count in (
         ("TicTacToe", TicTacToeEnv, 9, 9, n),
-        ("ConnectFour", ConnectFourEnv, 7, 6, n_c4),
+        ("ConnectFour", ConnectFourEnv, 6, 6, n_c4),
     ):
+        if count == 0:
+            continue
         print(f"\n### {title}: agent (rows) vs opponent (columns), win/draw/loss % over {count}")
         print("| agent | vs random | vs minimax:" + str(deep) + " |\n|---|---|---|")
         for name, agent in _agents(deep, level5).items():

@@ -56,7 +56,7 @@ _CONNECTFOUR = _Rules(
     title="ConnectFour",
     arg="column",
     size=7,
-    max_depth=7,
+    max_depth=6,
     levels={1: 0, 2: 1, 3: 2, 4: 4, 5: 6},
     how=(
         "Players take turns dropping a piece (X or O) into one of 7 columns; it falls to "
@@ -408,14 +408,14 @@ class ConnectFourEnv(_GameEnv):
 
     The agent calls ``move(column=N)`` (columns 1-7). Illegal turns, opponents and
     self-play work as in `TicTacToeEnv`. The reference action is alpha-beta at
-    ``reference_depth`` plies (7 by default): strong, not proven perfect.
+    ``reference_depth`` plies (6 by default): strong, not proven perfect.
 
     Args:
         opponent: "level" (by task difficulty 1-5), "random", "minimax" or a `Policy`.
-        depth: Search depth for ``opponent="minimax"`` (default 7).
+        depth: Search depth for ``opponent="minimax"`` (default 6).
         retries: Illegal turns in a row allowed before the agent loses.
         difficulty: Default task difficulty (the opponent's strength under "level").
-        reference_depth: Search depth of `reference_action` (default 7).
+        reference_depth: Search depth of `reference_action` (default 6).
 
     Example:
         >>> import asyncio
