@@ -49,8 +49,14 @@ class SeedStream:
         True
     """
 
+    __slots__ = ("_rng", "_seed")
+
     def __init__(self) -> None:
-        self._rng: random.Random = seeded_random("gymforge.env.seeds", 0)
+        # The generator is seeded lazily, on the first unseeded reset: seeding a
+        # `random.Random` costs more than the rest of a cheap env's reset, and the
+        # rollout engine always passes a seed, so it is never needed there.
+        self._seed = 0
+        self._rng: random.Random | None = None
 
     def next(self, seed: int | None) -> int:
         """The episode seed: `seed` itself, or the next one of the stream when None.
@@ -60,12 +66,15 @@ class SeedStream:
             ValueError: `seed` is negative.
         """
         if seed is None:
-            return self._rng.getrandbits(63)
-        if isinstance(seed, bool) or not isinstance(seed, int):
+            rng = self._rng
+            if rng is None:
+                rng = self._rng = seeded_random("gymforge.env.seeds", self._seed)
+            return rng.getrandbits(63)
+        if seed.__class__ is not int and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
-        self._rng = seeded_random("gymforge.env.seeds", seed)
+        self._seed, self._rng = seed, None
         return seed
 
 
@@ -94,6 +103,10 @@ def resolve_task(
     Raises:
         ConfigError: An unknown option, or a value of the wrong kind.
     """
+    if options is not None and len(options) == 1:
+        pinned = options.get("task")
+        if isinstance(pinned, Task):  # the rollout engine's case: nothing else to check
+            return pinned
     opts = dict(options or {})
     unknown = sorted(set(opts) - set(allowed))
     if unknown:

@@ -313,7 +313,12 @@ def make(
     if not isinstance(built, Env):
         raise EnvError(f"entry point of {id!r} returned {type(built).__name__}, not a gymforge Env")
     env: Env = built
-    env.unwrapped.spec = dataclasses.replace(env_spec, kwargs=MappingProxyType(merged))
+    if not kwargs and type(env_spec.kwargs) is MappingProxyType:
+        # Nothing merged in: the registered spec already says exactly this (and is
+        # frozen), so it is shared instead of copied for every episode.
+        env.unwrapped.spec = env_spec
+    else:
+        env.unwrapped.spec = dataclasses.replace(env_spec, kwargs=MappingProxyType(merged))
     limit = env_spec.max_turns if max_turns is UNSET else max_turns
     if limit is not None:
         env = MaxTurns(env, limit)

@@ -17,6 +17,7 @@ from gymforge.types import JsonValue, Score, Task, Trajectory
 
 __all__ = ["numeric", "parse_number"]
 
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{(?P<num>[^{}]*)\}\s*\{(?P<den>[^{}]*)\}")
@@ -43,6 +44,9 @@ def parse_number(text: str) -> tuple[Fraction, bool] | None:
         >>> parse_number("seven") is None
         True
     """
+    if _INTEGER.fullmatch(text) and len(text) <= _MAX_DIGITS:
+        # The common case (a bare integer), which every rule below leaves as it is.
+        return Fraction(int(text)), False
     s = strip_wrapping(_LATEX_SPACE.sub("", text))
     s = s.replace("−", "-").replace("\\left", "").replace("\\right", "")
     s = _VARIABLE.sub("", s, count=1) if _VARIABLE.match(s) else s
@@ -116,6 +120,8 @@ class NumericGrader(BuiltinGrader):
 
     def close(self, a: Fraction, b: Fraction) -> bool:
         """Symmetric closeness: ``|a-b| <= max(rel_tol * max(|a|, |b|), abs_tol)``."""
+        if a == b:  # both tolerances are >= 0, so equal values are always close
+            return True
         return abs(a - b) <= max(self.rel_tol * max(abs(a), abs(b)), self.abs_tol)
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:

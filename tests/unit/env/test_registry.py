@@ -52,6 +52,15 @@ def test_register_and_make_with_kwargs(factory: Any) -> None:
     assert repr(env) == "<MaxTurns<SingleTurnEnv test/Count-v0>>"
 
 
+def test_make_without_kwargs_records_the_registered_spec(factory: Any) -> None:
+    registered = register("test/Count-v0", factory, kwargs={"system_prompt": "A"})
+    first, second = make("test/Count-v0"), make("test/Count-v0")
+    assert first.unwrapped is not second.unwrapped  # every make is a fresh env
+    assert first.spec == registered
+    assert dict(first.spec.kwargs) == {"system_prompt": "A"}
+    assert first.unwrapped.system_prompt == "A"  # type: ignore[attr-defined]
+
+
 def test_make_wrapper_options(factory: Any) -> None:
     register("test/Count-v0", factory)
     assert repr(make("test/Count-v0", max_turns=None)) == "<SingleTurnEnv test/Count-v0>"

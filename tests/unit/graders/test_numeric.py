@@ -132,3 +132,24 @@ def test_closeness_is_symmetric(a: Fraction, b: Fraction, rel: float) -> None:
 def test_written_fractions_parse_exactly(num: int, den: int) -> None:
     assert parse_number(f"{num}/{den}") == (Fraction(num, den), False)
     assert parse_number(rf"\frac{{{num}}}{{{den}}}") == (Fraction(num, den), False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(-(10**30), 10**30), st.sampled_from(["", "+", "00"]))
+def test_bare_integers_parse_like_decimals(value: int, prefix: str) -> None:
+    text = f"{prefix}{value}" if value >= 0 else str(value)
+    assert parse_number(text) == (Fraction(value), False)
+    assert parse_number(f"{text}.0") == (Fraction(value), False)  # the general path agrees
+
+
+def test_integer_length_limit_holds_on_the_fast_path() -> None:
+    assert parse_number("9" * 4000) == (Fraction(int("9" * 4000)), False)
+    assert parse_number("9" * 4001) is None
+
+
+async def test_equal_values_match_even_with_zero_tolerance(make_traj) -> None:  # type: ignore[no-untyped-def]
+    task, traj = make_traj(r"\boxed{-1234}", answer=-1234)
+    score = await numeric(rel_tol=0.0, abs_tol=0.0).grade(task, traj)
+    assert score.value == 1.0
+    task, traj = make_traj(r"\boxed{-1235}", answer=-1234)
+    assert (await numeric(rel_tol=0.0, abs_tol=0.0).grade(task, traj)).value == 0.0

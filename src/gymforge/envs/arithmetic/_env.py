@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from gymforge.env import SingleTurnEnv
-from gymforge.graders import numeric
+from gymforge.graders import Grader, numeric
 from gymforge.tasks import ArithmeticFamily
 
 __all__ = ["ArithmeticEnv"]
@@ -13,7 +15,9 @@ class ArithmeticEnv(SingleTurnEnv):
     r"""One integer arithmetic question; the first answer ends the episode.
 
     The task's prompt asks for the value in ``\boxed{}``; the `numeric` grader
-    extracts the boxed (or "Answer:") number and compares it exactly.
+    extracts the boxed (or "Answer:") number and compares it exactly. The grader
+    is stateless, so every instance shares one (building it costs more than the
+    rest of the env); each env is still a fresh instance.
 
     Args:
         difficulty: Level 1-5 of `ArithmeticFamily`, or None to cycle all levels.
@@ -28,4 +32,9 @@ class ArithmeticEnv(SingleTurnEnv):
     """
 
     def __init__(self, *, difficulty: int | None = None, system_prompt: str | None = None) -> None:
-        super().__init__(ArithmeticFamily(difficulty), numeric(), system_prompt=system_prompt)
+        super().__init__(ArithmeticFamily(difficulty), _grader(), system_prompt=system_prompt)
+
+
+@cache
+def _grader() -> Grader:
+    return numeric()

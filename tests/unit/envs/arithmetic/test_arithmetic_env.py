@@ -54,3 +54,22 @@ async def test_oracle_and_pinned_task() -> None:
     assert trajectory.messages[-1].content == "\\boxed{42}"
     assert (await env.grader().grade(pinned, trajectory)).value == 1.0
     await check_env(make("gymforge/Arithmetic-v0", difficulty=5))
+
+
+async def test_envs_are_fresh_and_share_one_stateless_grader() -> None:
+    a, b = make("gymforge/Arithmetic-v0"), make("gymforge/Arithmetic-v0")
+    assert a.unwrapped is not b.unwrapped
+    assert a.grader() is b.grader()
+    assert a.grader().config == {
+        "factory": "numeric",
+        "args": {
+            "rel_tol": 1e-9,
+            "abs_tol": 1e-9,
+            "extract": ["boxed", "answer_line"],
+            "percent_ok": False,
+            "name": "numeric",
+        },
+    }
+    await a.reset(seed=1)
+    await b.reset(seed=2)
+    assert a.task != b.task
