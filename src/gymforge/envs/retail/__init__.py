@@ -18,7 +18,14 @@ from gymforge.envs.retail._shopping import (
 from gymforge.envs.retail._tasks import RetailTaskFamily
 from gymforge.envs.retail._tools import Shop
 from gymforge.envs.retail._user import STOP, LLMUser, ScriptedUser, user_instructions
-from gymforge.envs.retail._world import World, WorldConfig, generate_world
+from gymforge.envs.retail._world import (
+    World,
+    WorldConfig,
+    generate_world,
+    load_world_file,
+    world_from_json,
+    world_to_json,
+)
 
 __all__ = [
     "FAULT_KINDS",
@@ -45,8 +52,11 @@ __all__ = [
     "generate_world",
     "intent_breakdown",
     "load_world",
+    "load_world_file",
     "pass_at_k",
     "pass_hat_k",
     "search_catalog",
     "user_instructions",
+    "world_from_json",
+    "world_to_json",
 ]

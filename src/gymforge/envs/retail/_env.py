@@ -15,13 +15,13 @@ from gymforge.envs.retail._db import (
     state_digest,
 )
 from gymforge.envs.retail._faults import RETRY_HINT, FaultConfig, FaultInjector
-from gymforge.envs.retail._grading import RetailGrader, world_config_from
+from gymforge.envs.retail._grading import RetailGrader, world_of
 from gymforge.envs.retail._policy import POLICY
 from gymforge.envs.retail._tasks import RetailTaskFamily
 from gymforge.envs.retail._toolkit import mentions
 from gymforge.envs.retail._tools import READ_TOOLS, WRITE_TOOLS, Shop
 from gymforge.envs.retail._user import LLMUser, ScriptedUser, UserSimulator
-from gymforge.envs.retail._world import WorldConfig, generate_world
+from gymforge.envs.retail._world import WorldConfig
 from gymforge.policy import Policy
 from gymforge.types import JsonValue, Message, Sampling, ToolCall
 
@@ -55,6 +55,8 @@ class RetailEnv(ToolEnv):
         world_config: Domain randomisation of generated worlds.
         user: "scripted" (deterministic) or a `Policy` that plays the customer.
         user_sampling: Sampling for an LLM customer.
+        world_file: A world saved with `world_to_json` to build every task on,
+            instead of generated worlds.
 
     Example:
         >>> import asyncio
@@ -74,11 +76,15 @@ class RetailEnv(ToolEnv):
         world_config: WorldConfig | None = None,
         user: str | Policy = "scripted",
         user_sampling: Sampling | None = None,
+        world_file: str | None = None,
     ) -> None:
         if isinstance(user, str) and user != "scripted":
             raise ValueError(f"user must be 'scripted' or a Policy, got {user!r}")
         family = RetailTaskFamily(
-            difficulty=difficulty, faults=bool(faults), world_config=world_config or WorldConfig()
+            difficulty=difficulty,
+            faults=bool(faults),
+            world_config=world_config or WorldConfig(),
+            world_file=world_file,
         )
         super().__init__(family, RetailGrader(), policy=POLICY)
         self._fault_config = FaultConfig() if faults is True else (faults or None)
@@ -108,7 +114,7 @@ class RetailEnv(ToolEnv):
     async def on_reset(self, options: Mapping[str, Any]) -> None:
         """Build the task's world, the faults and the simulated customer."""
         meta = self._meta
-        world = generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+        world = world_of(meta)
         db = load_world(world)
         self._before = initial_state(world)
         self._diff = []

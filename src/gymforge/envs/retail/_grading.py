@@ -30,11 +30,11 @@ from gymforge.envs.retail._db import (
 from gymforge.envs.retail._policy import check_policy
 from gymforge.envs.retail._toolkit import mentions
 from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
-from gymforge.envs.retail._world import WorldConfig, generate_world
+from gymforge.envs.retail._world import World, WorldConfig, generate_world, load_world_file
 from gymforge.errors import ToolError
 from gymforge.types import Message, Score, Task, Trajectory
 
-__all__ = ["RetailGrader", "compare_diffs", "replay_diff", "world_config_from"]
+__all__ = ["RetailGrader", "compare_diffs", "replay_diff", "world_config_from", "world_of"]
 
 
 def world_config_from(data: Any) -> WorldConfig:
@@ -55,6 +55,18 @@ def world_config_from(data: Any) -> WorldConfig:
     return WorldConfig(**{k: tup(v) for k, v in data.items()})
 
 
+def world_of(meta: dict[str, Any]) -> World:
+    """The world a task was built on: its ``world_file`` if it has one, else the seeded one.
+
+    Example:
+        >>> world_of({"world_seed": 3}) == generate_world(3)
+        True
+    """
+    if meta.get("world_file"):
+        return load_world_file(str(meta["world_file"]))
+    return generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+
+
 def replay_diff(
     meta: dict[str, Any], messages: tuple[Message, ...] | list[Message]
 ) -> list[Change]:
@@ -66,7 +78,7 @@ def replay_diff(
         >>> replay_diff(task.metadata, [])
         []
     """
-    world = generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+    world = world_of(meta)
     db = load_world(world)
     before = initial_state(world)
     shop = Shop(db)
@@ -160,7 +172,7 @@ class RetailGrader:
         lines.append(
             f"outputs: missing {missing}" if missing else f"outputs: all {len(outputs)} said"
         )
-        world = generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
+        world = world_of(meta)
         owners = {o.order_id: o.user_id for o in world.orders}
         forbidden = [f for i in meta.get("intents") or [] for f in i.get("forbidden") or []]
         violations = check_policy(

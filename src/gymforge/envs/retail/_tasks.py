@@ -31,7 +31,13 @@ from gymforge._util import derive_seed
 from gymforge.envs.retail._db import canonical_state, diff_states, initial_state, load_world
 from gymforge.envs.retail._intents import ACTION_KINDS, Draft, IntentBuilder
 from gymforge.envs.retail._tools import Shop
-from gymforge.envs.retail._world import Customer, World, WorldConfig, generate_world
+from gymforge.envs.retail._world import (
+    Customer,
+    World,
+    WorldConfig,
+    generate_world,
+    load_world_file,
+)
 from gymforge.errors import ToolError
 from gymforge.types import Task
 
@@ -104,6 +110,8 @@ class RetailTaskFamily:
         faults: Compose tasks for the fault-injecting variant (some have a tool outage).
         world_config: Domain randomisation of the generated worlds.
         max_attempts: Sub-seeds tried before giving up.
+        world_file: A world saved with `world_to_json`; every task is built on it
+            (the path goes into the task metadata, so the file must stay readable).
 
     Example:
         >>> fam = RetailTaskFamily()
@@ -119,6 +127,7 @@ class RetailTaskFamily:
         faults: bool = False,
         world_config: WorldConfig | None = None,
         max_attempts: int = 30,
+        world_file: str | None = None,
     ) -> None:
         if difficulty is not None and difficulty not in (1, 2, 3):
             raise ValueError(f"difficulty must be 1, 2 or 3, got {difficulty}")
@@ -129,6 +138,8 @@ class RetailTaskFamily:
         self.faults = faults
         self.world_config = world_config or WorldConfig()
         self.max_attempts = max_attempts
+        self.world_file = world_file
+        """A saved world (JSON) every task is built on, instead of generated ones."""
 
     def __repr__(self) -> str:
         return f"RetailTaskFamily(difficulty={self.difficulty}, faults={self.faults})"
@@ -174,7 +185,11 @@ class RetailTaskFamily:
         world_seed = derive_seed("retail-world-of", seed, index // WORLD_BLOCK, attempt // 5) % (
             2**31
         )
-        world = generate_world(world_seed, self.world_config)
+        if self.world_file:
+            world = load_world_file(self.world_file)
+            world_seed = world.seed
+        else:
+            world = generate_world(world_seed, self.world_config)
         knows_email = level == 1 or rng.random() < 0.6
         describe = level == 3 or (level == 2 and rng.random() < 0.5)
         style = rng.choice(tuple(_GREETING))
@@ -220,6 +235,7 @@ class RetailTaskFamily:
             metadata={
                 "world_seed": world_seed,
                 "world_config": json.loads(json.dumps(asdict(self.world_config))),
+                "world_file": self.world_file,
                 "user_id": user.user_id,
                 "persona": persona,
                 "intents": [d.to_json() for d in intents],

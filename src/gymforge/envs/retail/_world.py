@@ -7,9 +7,13 @@ one seed through private `random.Random` instances, so a seed is a world.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
+import os
 import random
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from gymforge._util import derive_seed
 
@@ -24,7 +28,10 @@ __all__ = [
     "World",
     "WorldConfig",
     "generate_world",
+    "load_world_file",
     "random_address",
+    "world_from_json",
+    "world_to_json",
 ]
 
 STATUSES = (
@@ -478,3 +485,99 @@ def generate_world(seed: int, config: WorldConfig | None = None) -> World:
     for c in customers:
         orders.extend(_orders(rng, cfg, c, products, taken_orders))
     return World(seed=seed, customers=customers, products=products, orders=tuple(orders))
+
+
+def world_to_json(world: World) -> dict[str, Any]:
+    """The world as plain JSON data (edit it, save it, load it with `world_from_json`).
+
+    Example:
+        >>> w = generate_world(2)
+        >>> world_from_json(json.loads(json.dumps(world_to_json(w)))) == w
+        True
+    """
+    return cast(dict[str, Any], json.loads(json.dumps(dataclasses.asdict(world))))
+
+
+def world_from_json(data: dict[str, Any]) -> World:
+    """A `World` from `world_to_json` data (e.g. an edited file); ValueError if malformed."""
+
+    def opts(items: Any) -> tuple[tuple[str, str], ...]:
+        return tuple((str(k), str(v)) for k, v in items)
+
+    try:
+        customers = tuple(
+            Customer(
+                c["user_id"],
+                c["first_name"],
+                c["last_name"],
+                c["email"],
+                Address(**c["address"]),
+                tuple(PaymentMethod(**m) for m in c["payment_methods"]),
+            )
+            for c in data["customers"]
+        )
+        products = tuple(
+            Product(
+                p["product_id"],
+                p["name"],
+                p["category"],
+                tuple(p["attributes"]),
+                tuple(
+                    Variant(
+                        v["item_id"],
+                        v["product_id"],
+                        opts(v["options"]),
+                        int(v["price_cents"]),
+                        bool(v["available"]),
+                    )
+                    for v in p["variants"]
+                ),
+            )
+            for p in data["products"]
+        )
+        orders = tuple(
+            Order(
+                o["order_id"],
+                o["user_id"],
+                o["status"],
+                Address(**o["address"]),
+                tuple(
+                    OrderItem(
+                        i["item_id"],
+                        i["product_id"],
+                        i["name"],
+                        opts(i["options"]),
+                        int(i["price_cents"]),
+                    )
+                    for i in o["items"]
+                ),
+                o["payment_method_id"],
+                o.get("tracking_id", ""),
+            )
+            for o in data["orders"]
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not a world: {exc!r}; write one with world_to_json") from exc
+    return World(
+        seed=int(data.get("seed", 0)), customers=customers, products=products, orders=orders
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_file(path: str, mtime: float) -> World:
+    with open(path, encoding="utf-8") as f:
+        return world_from_json(json.load(f))
+
+
+def load_world_file(path: str | os.PathLike[str]) -> World:
+    """Load a world saved as JSON (cached while the file is unchanged).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "shop.json"
+        >>> _ = p.write_text(json.dumps(world_to_json(generate_world(1))))
+        >>> load_world_file(p) == generate_world(1)
+        True
+    """
+    p = os.fspath(path)
+    return _load_file(p, os.path.getmtime(p))

@@ -90,3 +90,25 @@ def test_loaded_databases_are_independent_copies() -> None:
     a, b = load_world(world), load_world(world)
     a.execute("UPDATE users SET zip='00000'")
     assert canonical_state(b) == canonical_state(load_world(world))
+
+
+async def test_a_saved_and_edited_world_file_can_be_played(tmp_path, h) -> None:
+    import pytest
+
+    from gymforge.envs.retail import RetailEnv, load_world_file, world_from_json, world_to_json
+
+    data = world_to_json(generate_world(9))
+    for c in data["customers"]:
+        c["first_name"] = "Zelda"  # a hand edit
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(data))
+    world = load_world_file(path)
+    assert all(c.first_name == "Zelda" for c in world.customers)
+    env = RetailEnv(world_file=str(path), difficulty=2)
+    for seed in range(3):
+        _, score, terminated, _ = await h.play(env, seed=seed)
+        assert terminated
+        assert score.value == 1.0, score.explanation
+        assert env.task.metadata["world_file"] == str(path)
+    with pytest.raises(ValueError, match="not a world"):
+        world_from_json({"customers": [{}]})
