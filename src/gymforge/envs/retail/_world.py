@@ -45,6 +45,97 @@ STATUSES = (
 """Every order status the world knows."""
 
 
+_FIRST = (
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Aiko",
+    "Bruno",
+    "Carmen",
+    "Dmitri",
+    "Emeka",
+    "Fatima",
+)
+_LAST = (
+    "Adler",
+    "Brooks",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+)
+_STREETS = (
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Pine",
+    "Elm",
+    "Birch",
+    "Willow",
+    "Lake",
+    "Hill",
+    "River",
+    "Sunset",
+    "Park",
+)
+_SUFFIX = ("St", "Ave", "Rd", "Blvd", "Ln")
+_CITIES = (
+    ("Austin", "TX"),
+    ("Denver", "CO"),
+    ("Portland", "OR"),
+    ("Columbus", "OH"),
+    ("Raleigh", "NC"),
+    ("Madison", "WI"),
+    ("Tucson", "AZ"),
+    ("Boise", "ID"),
+    ("Albany", "NY"),
+    ("Reno", "NV"),
+)
+
+
 @dataclass(frozen=True)
 class WorldConfig:
     """Domain-randomisation knobs of a generated world.
@@ -77,6 +168,14 @@ class WorldConfig:
     """Relative frequency of each order status."""
     unavailable_share: float = 0.2
     """Share of variants that are out of stock."""
+    first_names: tuple[str, ...] = _FIRST
+    """Pool of customers' first names."""
+    last_names: tuple[str, ...] = _LAST
+    """Pool of customers' last names."""
+    streets: tuple[str, ...] = _STREETS
+    """Pool of street names for addresses."""
+    cities: tuple[tuple[str, str], ...] = _CITIES
+    """Pool of (city, two-letter state) pairs for addresses."""
 
 
 @dataclass(frozen=True)
@@ -188,95 +287,6 @@ class World:
         raise KeyError(product_id)
 
 
-_FIRST = [
-    "Ava",
-    "Ben",
-    "Chloe",
-    "Daniel",
-    "Elena",
-    "Farid",
-    "Grace",
-    "Hugo",
-    "Ines",
-    "Jonas",
-    "Keiko",
-    "Liam",
-    "Maya",
-    "Noah",
-    "Olga",
-    "Pablo",
-    "Quinn",
-    "Rosa",
-    "Sami",
-    "Tara",
-    "Umar",
-    "Vera",
-    "Wen",
-    "Ximena",
-    "Yusuf",
-    "Zoe",
-    "Aiko",
-    "Bruno",
-    "Carmen",
-    "Dmitri",
-    "Emeka",
-    "Fatima",
-]
-_LAST = [
-    "Adler",
-    "Brooks",
-    "Costa",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Garcia",
-    "Haddad",
-    "Ito",
-    "Jensen",
-    "Kowalski",
-    "Lopez",
-    "Moreau",
-    "Nakamura",
-    "Okafor",
-    "Petrov",
-    "Quintero",
-    "Rossi",
-    "Silva",
-    "Tanaka",
-    "Ueda",
-    "Varga",
-    "Weber",
-    "Xu",
-    "Yilmaz",
-    "Zhang",
-]
-_STREETS = [
-    "Oak",
-    "Maple",
-    "Cedar",
-    "Pine",
-    "Elm",
-    "Birch",
-    "Willow",
-    "Lake",
-    "Hill",
-    "River",
-    "Sunset",
-    "Park",
-]
-_SUFFIX = ("St", "Ave", "Rd", "Blvd", "Ln")
-_CITIES = (
-    ("Austin", "TX"),
-    ("Denver", "CO"),
-    ("Portland", "OR"),
-    ("Columbus", "OH"),
-    ("Raleigh", "NC"),
-    ("Madison", "WI"),
-    ("Tucson", "AZ"),
-    ("Boise", "ID"),
-    ("Albany", "NY"),
-    ("Reno", "NV"),
-)
 _BRANDS = ("visa", "mastercard", "amex", "discover")
 
 # (name, category, {attribute: values}); variants are drawn from the option grid.
@@ -358,10 +368,11 @@ def _digits(rng: random.Random, n: int) -> str:
     return f"{rng.randrange(10**n):0{n}d}"
 
 
-def random_address(rng: random.Random) -> Address:
-    """A random postal address drawn from the name pools."""
-    city, state = rng.choice(_CITIES)
-    street = f"{rng.randint(10, 999)} {rng.choice(_STREETS)} {rng.choice(_SUFFIX)}"
+def random_address(rng: random.Random, config: WorldConfig | None = None) -> Address:
+    """A random postal address drawn from the config's pools."""
+    cfg = config or WorldConfig()
+    city, state = rng.choice(cfg.cities)
+    street = f"{rng.randint(10, 999)} {rng.choice(cfg.streets)} {rng.choice(_SUFFIX)}"
     return Address(address1=street, city=city, state=state, zip=_digits(rng, 5))
 
 
@@ -394,7 +405,7 @@ def _products(rng: random.Random, cfg: WorldConfig) -> tuple[Product, ...]:
 
 
 def _customer(rng: random.Random, cfg: WorldConfig, taken: set[str]) -> Customer:
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    first, last = rng.choice(cfg.first_names), rng.choice(cfg.last_names)
     user_id = f"{first}_{last}_{_digits(rng, 4)}".lower()
     while user_id in taken:
         user_id = f"{first}_{last}_{_digits(rng, 4)}".lower()
@@ -421,7 +432,7 @@ def _customer(rng: random.Random, cfg: WorldConfig, taken: set[str]) -> Customer
                 _digits(rng, 4),
             )
         )
-    return Customer(user_id, first, last, email, random_address(rng), tuple(methods))
+    return Customer(user_id, first, last, email, random_address(rng, cfg), tuple(methods))
 
 
 def _orders(
@@ -448,7 +459,7 @@ def _orders(
             v = rng.choice(p.variants)
             items.append(OrderItem(v.item_id, p.product_id, p.name, v.options, v.price_cents))
         method = rng.choice(customer.payment_methods)
-        address = customer.address if rng.random() < 0.8 else random_address(rng)
+        address = customer.address if rng.random() < 0.8 else random_address(rng, cfg)
         tracking = _digits(rng, 12) if status not in ("pending", "cancelled") else ""
         orders.append(
             Order(

@@ -112,3 +112,15 @@ async def test_a_saved_and_edited_world_file_can_be_played(tmp_path, h) -> None:
         assert env.task.metadata["world_file"] == str(path)
     with pytest.raises(ValueError, match="not a world"):
         world_from_json({"customers": [{}]})
+
+
+def test_name_and_address_pools_are_configurable() -> None:
+    from gymforge.envs.retail import RetailTaskFamily
+    from gymforge.envs.retail._grading import world_of
+
+    cfg = WorldConfig(first_names=("Nia",), last_names=("Okoro",), cities=(("Lagos", "LA"),))
+    world = generate_world(1, cfg)
+    assert {c.first_name for c in world.customers} == {"Nia"}
+    assert {c.address.city for c in world.customers} == {"Lagos"}
+    task = RetailTaskFamily(world_config=cfg).generate(0, seed=1)
+    assert world_of(task.metadata) == generate_world(task.metadata["world_seed"], cfg)
