@@ -22,8 +22,9 @@ from gymforge.envs.retail._toolkit import mentions
 from gymforge.envs.retail._tools import READ_TOOLS, WRITE_TOOLS, Shop
 from gymforge.envs.retail._user import LLMUser, ScriptedUser, UserSimulator
 from gymforge.envs.retail._world import WorldConfig
+from gymforge.errors import EnvError
 from gymforge.policy import Policy
-from gymforge.types import JsonValue, Message, Sampling, ToolCall
+from gymforge.types import JsonValue, Message, Sampling, StepResult, ToolCall
 
 __all__ = ["RetailEnv"]
 
@@ -105,10 +106,17 @@ class RetailEnv(ToolEnv):
         return cast(dict[str, Any], self.task.metadata)
 
     @property
+    def customer(self) -> UserSimulator:
+        """The current episode's simulated customer."""
+        if self._user is None:
+            raise EnvError("no episode yet: call reset() first")
+        return self._user
+
+    @property
     def shop(self) -> Shop:
         """The current episode's shop (its database and tools)."""
         if self._shop is None:
-            raise RuntimeError("no episode yet: call reset() first")
+            raise EnvError("no episode yet: call reset() first")
         return self._shop
 
     async def on_reset(self, options: Mapping[str, Any]) -> None:
@@ -146,8 +154,7 @@ class RetailEnv(ToolEnv):
 
     async def opening_messages(self) -> Sequence[Message]:
         """The policy as system text, then the customer's first message."""
-        assert self._user is not None  # noqa: S101 - set by on_reset
-        return [Message.system(POLICY), Message.user(await self._user.opening())]
+        return [Message.system(POLICY), Message.user(await self.customer.opening())]
 
     def available_tools(self) -> Sequence[Tool]:
         """The shop's tools (unbound specs before the first reset)."""
@@ -179,10 +186,9 @@ class RetailEnv(ToolEnv):
     # --- steps --------------------------------------------------------------------
     async def on_text(self, message: Message) -> Sequence[Message]:
         """A text turn goes to the customer; their answer is the observation."""
-        assert self._user is not None  # noqa: S101 - set by on_reset
-        reply = await self._user.reply(message.content or "")
+        reply = await self.customer.reply(message.content or "")
         self.milestones["intents_done"] = self._intents_done()
-        if self._user.finished:
+        if self.customer.finished:
             self.end_episode()
         return [Message.user(reply)]
 
@@ -193,7 +199,7 @@ class RetailEnv(ToolEnv):
                 n += 1
         return n
 
-    async def step(self, action: Message) -> Any:
+    async def step(self, action: Message) -> StepResult:
         """Run the turn, then update milestones, the state diff and the oracle's retry."""
         result = await super().step(action)
         calls = {c.id: c for c in action.tool_calls or ()}
