@@ -35,6 +35,8 @@ def _shop_tool(*, writes: bool) -> Callable[[_F], Tool]:
     def decorate(fn: _F) -> Tool:
         @functools.wraps(fn)
         def run(self: Shop, *args: Any, **kwargs: Any) -> str:
+            if self.handed_off:
+                raise ToolError("the conversation was handed to a human agent; no more calls")
             if self.faults is not None:
                 self.faults.before(fn.__name__, writes=writes)
             try:
@@ -64,6 +66,8 @@ class Shop:
     def __init__(self, db: sqlite3.Connection, *, faults: FaultInjector | None = None) -> None:
         self.db = db
         self.faults = faults
+        self.handed_off = False
+        """True after a successful `transfer_to_human_agents`; later calls are refused."""
         self._bound: dict[str, Tool] = {n: getattr(self, n) for n in (*READ_TOOLS, *WRITE_TOOLS)}
 
     @property
@@ -546,6 +550,7 @@ class Shop:
             summary: A short summary of the customer's issue for the human agent.
         """
         self.db.execute("INSERT INTO handoffs (summary) VALUES (?)", (summary,))
+        self.handed_off = True
         return "Transfer successful. A human agent will take over."
 
 

@@ -84,3 +84,17 @@ async def test_registered_ids_pass_check_env(env_id: str, h) -> None:
 async def test_unknown_user_spec_is_rejected() -> None:
     with pytest.raises(ValueError, match="scripted"):
         RetailEnv(user="gpt")
+
+
+async def test_calls_after_a_hand_off_in_the_same_message_are_refused() -> None:
+    from gymforge.types import ToolCall
+
+    env = RetailEnv()
+    await env.reset(seed=0)
+    calls = [
+        ToolCall.make("transfer_to_human_agents", {"summary": "x"}, id="t"),
+        ToolCall.make("list_all_product_types", {}, id="l"),
+    ]
+    result = await env.step(Message.assistant(tool_calls=calls))
+    assert result.terminated
+    assert result.observation[1].content.startswith("error: the conversation was handed")
