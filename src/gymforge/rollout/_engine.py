@@ -9,14 +9,16 @@ import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from gymforge._util import derive_seed
 from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError
 from gymforge.policy import Policy, PolicyFactory, make_policy_factory
-from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
+from gymforge.rollout._boundary import Boundary, BoundaryFailure, error_record
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._io import (
     RunLock,
@@ -26,7 +28,7 @@ from gymforge.rollout._io import (
     scan_trajectories,
 )
 from gymforge.rollout._progress import ProgressDisplay
-from gymforge.rollout._resume import light, prepare_file
+from gymforge.rollout._resume import prepare_file
 from gymforge.rollout._stats import group_stats, summarize
 from gymforge.tasks import load_tasks
 from gymforge.types import (
@@ -40,6 +42,7 @@ from gymforge.types import (
     Trajectory,
     Turn,
     Usage,
+    _trusted,
 )
 
 if TYPE_CHECKING:
@@ -56,10 +59,44 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_M = TypeVar("_M", bound=BaseModel)
+
 EnvFactory = Callable[[], "Env"]
 """Builds a fresh env for one episode."""
 
 _EMPTY_INFO = Info()
+
+
+def _replaced(model: _M, **update: Any) -> _M:
+    """``model.model_copy(update=update)`` for trusted values, without its generic machinery."""
+    fields = model.__dict__.copy()
+    fields.update(update)
+    copy = model.__class__.__new__(model.__class__)
+    object.__setattr__(copy, "__dict__", fields)
+    object.__setattr__(copy, "__pydantic_fields_set__", model.__pydantic_fields_set__ | set(update))
+    object.__setattr__(copy, "__pydantic_extra__", model.__pydantic_extra__)
+    object.__setattr__(copy, "__pydantic_private__", model.__pydantic_private__)
+    return copy
+
+
+def _turn(reward: float, milestones: Any, terminated: bool, truncated: bool) -> Turn:
+    """The `Turn` of one step; validated unless every value already has its exact type."""
+    if (
+        reward.__class__ is float
+        and milestones.__class__ is dict
+        and terminated.__class__ is bool
+        and truncated.__class__ is bool
+    ):
+        return _trusted(
+            Turn,
+            {
+                "reward": reward,
+                "milestones": dict(milestones),
+                "terminated": terminated,
+                "truncated": truncated,
+            },
+        )
+    return Turn(reward=reward, milestones=milestones, terminated=terminated, truncated=truncated)
 
 
 def resolve_policy(spec: str) -> PolicyFactory:
@@ -160,6 +197,7 @@ class _Episode:
         self.grader = grader
         self.sampling = config.sampling
         self.timeout = config.episode_timeout_s
+        self._seeds = _EpisodeSeeds(config.seed)
         self.owned_policies: dict[int, Any] | None = None
         """Policies with `aclose` that the engine made from the spec (closed at the end)."""
 
@@ -173,8 +211,7 @@ class _Episode:
         self.owned_policies = {} if self.owned_policies is not None else None
 
     async def __call__(self, task: Task, sample: int) -> Trajectory:
-        cfg = self.config
-        seed = derive_seed(cfg.seed, task.id, sample)
+        seed = self._seeds(task.id, sample)
         started = time.time()
         t0 = time.perf_counter()
         state = _State()
@@ -182,44 +219,70 @@ class _Episode:
         score: Score | None = None
         error: ErrorRecord | None = None
         try:
-            async with asyncio.timeout(self.timeout):
-                async with boundary("env"):
-                    env = self.env_factory()
-                async with boundary("policy"):
-                    policy = self.policy_factory(env)
-                if self.owned_policies is not None and callable(getattr(policy, "aclose", None)):
-                    self.owned_policies[id(policy)] = policy
-                score = await self._play(env, policy, task, sample, seed, state)
+            if self.timeout is None:  # no deadline: skip the timeout scope's bookkeeping
+                env = await self._start(task, sample, seed, state)
+            else:
+                async with asyncio.timeout(self.timeout):
+                    env = await self._start(task, sample, seed, state)
         except BoundaryFailure as failure:
             error = failure.record
+            env = state.env
         except TimeoutError as exc:
             error = ErrorRecord(
                 boundary="timeout",
                 type=type(exc).__name__,
                 message=f"episode exceeded {self.timeout} s (episode_timeout_s)",
             )
+            env = state.env
+        except BaseException:
+            env = state.env
+            raise
         finally:
             if env is not None:
                 try:
-                    async with boundary("env"):
-                        await env.close()
+                    await env.close()
                 except BoundaryFailure as failure:
                     error = error or failure.record
+                except Exception as exc:  # what `boundary("env")` does, without its awaits
+                    error = error or error_record("env", exc)
+        score = state.score
         base = state.partial or self._trajectory(task, sample, seed, state)
-        return base.model_copy(
-            update={
-                "reward": score.value if score is not None and error is None else None,
-                "score": score,
-                "error": error,
-                "timings": Timings(
-                    started_at=started,
-                    total_s=time.perf_counter() - t0,
-                    policy_s=state.timings["policy_s"],
-                    env_s=state.timings["env_s"],
-                    grader_s=state.timings["grader_s"],
-                ),
-            }
+        timings = state.timings
+        return _replaced(
+            base,
+            reward=score.value if score is not None and error is None else None,
+            score=score,
+            error=error,
+            timings=_trusted(
+                Timings,
+                {
+                    "started_at": started,
+                    "total_s": time.perf_counter() - t0,
+                    "policy_s": timings[0],
+                    "env_s": timings[1],
+                    "grader_s": timings[2],
+                },
+            ),
         )
+
+    async def _start(self, task: Task, sample: int, seed: int, state: _State) -> Env:
+        """Make the env and the policy, then play; the env is left on `state` for closing."""
+        try:
+            env = state.env = self.env_factory()
+        except BoundaryFailure:
+            raise
+        except Exception as exc:  # what `boundary("env")` does, without its awaits
+            raise BoundaryFailure(error_record("env", exc)) from exc
+        try:
+            policy = self.policy_factory(env)
+        except BoundaryFailure:
+            raise
+        except Exception as exc:
+            raise BoundaryFailure(error_record("policy", exc)) from exc
+        if self.owned_policies is not None and callable(getattr(policy, "aclose", None)):
+            self.owned_policies[id(policy)] = policy
+        state.score = await self._play(env, policy, task, sample, seed, state)
+        return env
 
     async def _play(
         self, env: Env, policy: Policy, task: Task, sample: int, seed: int, state: _State
@@ -230,59 +293,56 @@ class _Episode:
         # Engine code runs with stage None, so its own bugs propagate.
         perf = time.perf_counter
         timings = state.timings
+        messages = state.messages
+        turns = state.turns
+        sampling = self.sampling
         turn_seed = _TurnSeeds(seed)
         stage: Boundary | None = "env"
         try:
             t = perf()
             observation, info = await env.reset(seed=seed, options={"task": task})
-            if not isinstance(info, Info):
+            if info.__class__ is not Info and not isinstance(info, Info):
                 raise TypeError(f"env.reset returned {type(info).__name__} as info, not Info")
             stage = None
-            timings["env_s"] += perf() - t
-            state.messages.extend(observation)
+            timings[1] += perf() - t
+            messages.extend(observation)
             state.info = info
             turn = 0
             while True:
                 t = perf()
                 stage = "policy"
                 action = await policy.act(
-                    state.messages, info.tools, seed=turn_seed(turn), sampling=self.sampling
+                    messages, info.tools, seed=turn_seed(turn), sampling=sampling
                 )
-                if not isinstance(action, Message):
+                if action.__class__ is not Message and not isinstance(action, Message):
                     raise TypeError(f"policy returned {type(action).__name__}, not a Message")
                 stage = None
                 t2 = perf()
-                timings["policy_s"] += t2 - t
-                state.messages.append(action)
+                timings[0] += t2 - t
+                messages.append(action)
                 stage = "env"
                 result = await env.step(action)
-                if not isinstance(result, StepResult):
+                if result.__class__ is not StepResult and not isinstance(result, StepResult):
                     raise TypeError(f"env.step returned {type(result).__name__}, not StepResult")
                 stage = None
-                timings["env_s"] += perf() - t2
-                state.messages.extend(result.observation)
+                timings[1] += perf() - t2
+                messages.extend(result.observation)
                 state.info = info = result.info
-                state.turns.append(
-                    Turn(
-                        reward=result.reward,
-                        milestones=info.milestones,
-                        terminated=result.terminated,
-                        truncated=result.truncated,
-                    )
-                )
+                terminated, truncated = result.terminated, result.truncated
+                turns.append(_turn(result.reward, info.milestones, terminated, truncated))
                 turn += 1
-                if result.terminated or result.truncated:
-                    state.terminated, state.truncated = result.terminated, result.truncated
+                if terminated or truncated:
+                    state.terminated, state.truncated = terminated, truncated
                     break
             partial = state.partial = self._trajectory(task, sample, seed, state)
             t = perf()
             stage = "grader"
             grader = self.grader if self.grader is not None else env.grader()
             score = await grader.grade(task, partial)
-            if not isinstance(score, Score):
+            if score.__class__ is not Score and not isinstance(score, Score):
                 raise TypeError(f"grader returned {type(score).__name__}, not a Score")
             stage = None
-            timings["grader_s"] += perf() - t
+            timings[2] += perf() - t
             return score
         except Exception as exc:
             if stage is None:
@@ -332,17 +392,55 @@ class _TurnSeeds:
         return int.from_bytes(h.digest(), "big") >> 1
 
 
+class _EpisodeSeeds:
+    """``derive_seed(run_seed, task_id, sample)`` for one run, hashing the common prefix once.
+
+    Same values as `derive_seed` (see `_TurnSeeds`); a unit test pins the equality.
+    """
+
+    __slots__ = ("_prefix", "_seed")
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._prefix = (
+            hashlib.blake2b(f"int:{seed}\x1fstr:".encode(), digest_size=8)
+            if seed.__class__ is int
+            else None
+        )
+
+    def __call__(self, task_id: str, sample: int) -> int:
+        prefix = self._prefix
+        if prefix is None or task_id.__class__ is not str or sample.__class__ is not int:
+            return derive_seed(self._seed, task_id, sample)  # other type names in the text
+        h = prefix.copy()
+        h.update(f"{task_id}\x1fint:{sample}".encode())
+        return int.from_bytes(h.digest(), "big") >> 1
+
+
 class _State:
-    __slots__ = ("info", "messages", "partial", "terminated", "timings", "truncated", "turns")
+    __slots__ = (
+        "env",
+        "info",
+        "messages",
+        "partial",
+        "score",
+        "terminated",
+        "timings",
+        "truncated",
+        "turns",
+    )
 
     def __init__(self) -> None:
+        self.env: Env | None = None
         self.messages: list[Message] = []
         self.turns: list[Turn] = []
         self.info: Info = _EMPTY_INFO
         self.terminated = False
         self.truncated = False
-        self.timings = {"policy_s": 0.0, "env_s": 0.0, "grader_s": 0.0}
+        self.timings = [0.0, 0.0, 0.0]
+        """Seconds waiting on the policy, the env and the grader."""
         self.partial: Trajectory | None = None
+        self.score: Score | None = None
 
 
 class _ErrorStreak:
@@ -484,7 +582,7 @@ async def _run_locked(
             task, sample = pending.popleft()
             trajectory = await run_episode(task, sample)
             writer.write(trajectory)
-            new.append(light(trajectory))
+            new.append(_replaced(trajectory, messages=()))  # = light(), without model_copy
             display.advance(trajectory)
             streak.check(trajectory)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gymforge.types import Trajectory, Usage
+from gymforge.types import Trajectory, Usage, _trusted
 
 __all__ = [
     "DifficultySummary",
@@ -119,6 +119,10 @@ class Summary(BaseModel):
     """Tokens over all episodes."""
     mean_turns: float | None = None
     """Mean env steps per episode."""
+
+
+def _by_sample(t: Trajectory) -> int:
+    return t.sample
 
 
 def _passed(t: Trajectory, threshold: float) -> bool:
@@ -265,8 +269,10 @@ def group_stats(trajectories: Iterable[Trajectory], *, eps: float = 1e-6) -> Gro
         groups[t.task_id].append(t)
     out: list[GroupStats] = []
     for task_id in sorted(groups):
-        members = sorted(groups[task_id], key=lambda t: t.sample)
-        rewards = [t.reward for t in members]
+        members = groups[task_id]
+        if len(members) > 1:
+            members.sort(key=_by_sample)
+        rewards = tuple([t.reward for t in members])
         decided = [r for r in rewards if r is not None]
         mean = _mean(decided)
         std = (
@@ -275,22 +281,28 @@ def group_stats(trajectories: Iterable[Trajectory], *, eps: float = 1e-6) -> Gro
             else None
         )
         advantages = tuple(
-            None
-            if r is None or mean is None or std is None
-            else (0.0 if std == 0.0 else (r - mean) / (std + eps))
-            for r in rewards
+            [
+                None
+                if r is None or mean is None or std is None
+                else (0.0 if std == 0.0 else (r - mean) / (std + eps))
+                for r in rewards
+            ]
         )
-        out.append(
-            GroupStats(
-                task_id=task_id,
-                samples=tuple(t.sample for t in members),
-                rewards=tuple(rewards),
-                mean=mean,
-                std=std,
-                advantages=advantages,
-                zero_variance=std is not None and std == 0.0,
-            )
+        fields = {
+            "task_id": task_id,
+            "samples": tuple([t.sample for t in members]),
+            "rewards": rewards,
+            "mean": mean,
+            "std": std,
+            "advantages": advantages,
+            "zero_variance": std is not None and std == 0.0,
+        }
+        # Validating thousands of groups was most of a run's closing cost; values of
+        # exactly the declared types (what validated trajectories give) need none.
+        trusted = task_id.__class__ is str and all(
+            r is None or r.__class__ is float for r in rewards
         )
+        out.append(_trusted(GroupStats, fields) if trusted else GroupStats.model_validate(fields))
     return GroupReport(
         groups=tuple(out), zero_variance=tuple(g.task_id for g in out if g.zero_variance)
     )

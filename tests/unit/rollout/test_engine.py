@@ -320,6 +320,37 @@ def test_turn_seeds_equal_derive_seed() -> None:
         assert seeds(turn) == derive_seed(derive_seed(3, "task/1", 2), turn)
 
 
+def test_episode_seeds_equal_derive_seed() -> None:
+    from gymforge.rollout._engine import _EpisodeSeeds
+
+    for run_seed in (0, 3, 2**40):
+        seeds = _EpisodeSeeds(run_seed)
+        for task_id, sample in (("task/1", 0), ("arithmetic/d1/s0/17", 5), ("é\x1f", 12)):
+            assert seeds(task_id, sample) == derive_seed(run_seed, task_id, sample)
+
+
+def test_trusted_models_equal_validated_ones() -> None:
+    from gymforge.rollout._engine import _replaced, _turn
+    from gymforge.types import Task, Trajectory, Turn
+
+    milestones = {"answered": True, "n": [1, 2]}
+    fast = _turn(0.5, milestones, True, False)
+    slow = Turn(reward=0.5, milestones=milestones, terminated=True, truncated=False)
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.milestones is not milestones  # the env's dict is not shared
+    assert _turn(1, {}, False, True) == Turn(reward=1.0, terminated=False, truncated=True)
+    ids: dict[str, Any] = {"run_id": "r", "env_id": "e", "task_id": "t", "policy": "p"}
+    base = Trajectory(sample=0, seed=0, task=Task(id="t", prompt="?"), **ids)
+    fast_copy = _replaced(base, reward=1.0, messages=())
+    slow_copy = base.model_copy(update={"reward": 1.0, "messages": ()})
+    assert fast_copy == slow_copy
+    assert fast_copy.model_fields_set == slow_copy.model_fields_set
+    assert fast_copy.to_json_line() == slow_copy.to_json_line()
+    assert base.reward is None
+
+
 async def test_policy_sees_per_turn_seeds(kit: SimpleNamespace, tmp_path: Path) -> None:
     cfg = _config(tmp_path, num_tasks=1, group_size=1)
     policies: list[Any] = []

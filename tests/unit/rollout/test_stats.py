@@ -127,3 +127,22 @@ def test_group_advantages_and_zero_variance() -> None:
 def test_group_all_undecided_has_no_stats() -> None:
     (g,) = group_stats([_t("a", 0, None)]).groups
     assert (g.mean, g.std, g.advantages, g.zero_variance) == (None, None, (None,), False)
+
+
+def test_group_stats_equal_validated_models_whatever_the_reward_types() -> None:
+    from gymforge.rollout._stats import GroupStats
+
+    task = Task(id="t0", prompt="?")
+    trajs = [
+        Trajectory(
+            run_id="r", env_id="e", task_id="t0", sample=s, seed=s, policy="p", task=task, reward=r
+        )
+        for s, r in ((2, 0.0), (0, 1.0), (1, None))
+    ]
+    group = group_stats(trajs).groups[0]
+    again = GroupStats.model_validate(group.model_dump())
+    assert group == again
+    assert group.model_dump_json() == again.model_dump_json()
+    assert group.samples == (0, 1, 2)
+    odd = [t.model_copy(update={"reward": 1}) for t in trajs]  # unvalidated int rewards
+    assert group_stats(odd).groups[0].rewards == (1.0, 1.0, 1.0)
