@@ -214,7 +214,8 @@ class LocalPolicy:
         model_path: A GGUF file; None means the bundled SmolLM2-135M-Instruct.
         n_threads: CPU threads for llama.cpp. 1 is the default because on a shared
             2-core machine 2 threads collapse when the other core is busy.
-        n_ctx: Context window in tokens (prompt + completion).
+        n_ctx: Context window in tokens (prompt + completion). 8192 is SmolLM2's trained
+            length and fits tool-heavy prompts such as Retail-v0's (~2.4k tokens).
         chat_template: ``"auto"`` uses the Jinja template stored in the GGUF file (ChatML
             when it has none), ``"chatml"`` the built-in ChatML renderer, and any other
             string is used as a Jinja chat template.
@@ -233,7 +234,7 @@ class LocalPolicy:
         *,
         model_path: str | Path | None = None,
         n_threads: int = 1,
-        n_ctx: int = 2048,
+        n_ctx: int = 8192,
         chat_template: str = "auto",
     ) -> None:
         if n_threads < 1 or n_ctx < 16:
