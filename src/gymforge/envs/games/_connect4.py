@@ -56,10 +56,7 @@ _WEIGHT = (0, 1, 5, 40, 0)  # window holding n of one side's pieces and none of 
 _CENTRE = sum(_bit(3, r) for r in range(ROWS))
 _FULL = sum(_bit(c, r) for c in range(COLUMNS) for r in range(ROWS))
 _BOTTOM = sum(_bit(c, 0) for c in range(COLUMNS))
-_GOOD_ROWS = {  # rows (0 = bottom) where a threat of that player is worth most
-    1: sum(_bit(c, r) for c in range(COLUMNS) for r in (0, 2, 4)),
-    2: sum(_bit(c, r) for c in range(COLUMNS) for r in (1, 3, 5)),
-}
+_THREAT_CELL = 30
 
 
 def _threats(pos: int, mask: int) -> int:
@@ -73,11 +70,6 @@ def _threats(pos: int, mask: int) -> int:
         r |= p & (pos << d)
         r |= p & (pos >> 3 * d)
     return r & (_FULL ^ mask)
-
-
-def _threat_value(threats: int, player: int) -> int:
-    good = threats & _GOOD_ROWS[player]
-    return 60 * good.bit_count() + 15 * (threats ^ good).bit_count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,20 +130,16 @@ class ConnectFour:
         - The side to move can connect four now: ``+THREAT`` (it wins next ply).
         - Otherwise, the other side can connect four on two or more cells next move:
           ``-THREAT`` (only one can be blocked).
-        - Otherwise, a sum (positive for the side to move) of: every empty cell that
-          would complete a four ("threat") is worth 60 on a row of the side's good
-          parity (rows 1, 3, 5 counted from the bottom for X, rows 2, 4, 6 for O, the
-          rows where zugzwang lets that side fill the cell) and 15 on the other rows;
-          every four-cell window holding n of one side's pieces and none of the
-          other's is worth 1, 5 or 40 for n = 1, 2, 3; each piece in the centre
-          column 3.
+        - Otherwise, a sum (positive for the side to move) of: 30 for every empty cell
+          that would complete a four for a side (a "threat"); 1, 5 or 40 for every
+          four-cell window holding n = 1, 2, 3 of one side's pieces and none of the
+          other's; 3 for each piece in the centre column.
 
         The tactical checks stop the search from scoring a position statically when
-        the side to move has a win in hand (the horizon error of a leaf); the parity
-        term carries the endgame knowledge a shallow search cannot see.
+        the side to move has a win in hand (the horizon error of a leaf). Weighting
+        threats by row parity (the zugzwang rule) was tried and measured worse.
         """
-        me = self.to_move
-        mine, theirs = self.boards[me - 1], self.boards[2 - me]
+        mine, theirs = self.boards[self.to_move - 1], self.boards[2 - self.to_move]
         mask = mine | theirs
         playable = (mask + _BOTTOM) & _FULL
         my_threats, their_threats = _threats(mine, mask), _threats(theirs, mask)
@@ -159,7 +147,7 @@ class ConnectFour:
             return THREAT
         if (their_threats & playable).bit_count() >= 2:
             return -THREAT
-        score = _threat_value(my_threats, me) - _threat_value(their_threats, 3 - me)
+        score = _THREAT_CELL * (my_threats.bit_count() - their_threats.bit_count())
         score += 3 * ((mine & _CENTRE).bit_count() - (theirs & _CENTRE).bit_count())
         for w in _WINDOWS:
             a, b = w & mine, w & theirs

@@ -177,8 +177,7 @@ def _naive_heuristic(s: ConnectFour) -> int:
         for c in range(7):
             for r in range(6):
                 if s.cell(c, r) == 0 and _completes_four(s, c, r, side):
-                    good = r % 2 == (0 if side == 1 else 1)
-                    score += sign * (60 if good else 15)
+                    score += sign * 30
     weight = {1: 1, 2: 5, 3: 40}
     for c in range(7):
         for r in range(6):
