@@ -43,13 +43,14 @@ def summary_table(summary: Summary, *, title: str) -> Table:
     rows += [(f"  errors: {b}", str(n)) for b, n in summary.errors_by_boundary.items()]
     if summary.incomplete_groups:
         rows.append((f"groups with < {summary.k} samples", str(summary.incomplete_groups)))
-    for level, part in summary.by_difficulty.items():
-        rows.append(
-            (
-                f"difficulty {level}",
-                f"n={part.episodes} reward={fmt(part.mean_reward)} pass@1={fmt(part.pass_at_1)}",
-            )
-        )
+    k = summary.k
+    slices = [(f"difficulty {level}", part) for level, part in summary.by_difficulty.items()]
+    slices += [(f"tag {tag}", part) for tag, part in summary.by_tag.items()]
+    for label, part in slices:
+        text = f"n={part.episodes} reward={fmt(part.mean_reward)} pass@1={fmt(part.pass_at_1)}"
+        if k > 1:
+            text += f" pass@{k}={fmt(part.pass_at_k)} pass^{k}={fmt(part.pass_hat_k)}"
+        rows.append((label, text))
     rows += [(f"milestone {name}", fmt(rate)) for name, rate in summary.milestone_rates.items()]
     rows.append(("mean turns", fmt(summary.mean_turns, 2)))
     rows.append(

@@ -65,16 +65,22 @@ def _check(n: int, c: int, k: int) -> None:
 
 
 class DifficultySummary(BaseModel):
-    """Counts and rates of the episodes of one difficulty level."""
+    """Counts and rates of one slice of the episodes: a difficulty level or a task tag."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     episodes: int
-    """Episodes at this level."""
+    """Episodes in this slice."""
     mean_reward: float | None
     """Mean of the decided rewards (None when no episode has one)."""
     pass_at_1: float | None
     """Fraction of episodes that passed."""
+    tasks: int = 0
+    """Distinct tasks in this slice."""
+    pass_at_k: float | None = None
+    """Mean over the slice's tasks of pass@k (tasks with fewer than k samples left out)."""
+    pass_hat_k: float | None = None
+    """Mean over the slice's tasks of pass^k (all k samples pass)."""
 
 
 class Summary(BaseModel):
@@ -113,6 +119,9 @@ class Summary(BaseModel):
     """Errors per boundary: policy, env, grader, timeout, ..."""
     by_difficulty: dict[str, DifficultySummary] = Field(default_factory=dict)
     """Breakdown per task difficulty ("none" for tasks without one)."""
+    by_tag: dict[str, DifficultySummary] = Field(default_factory=dict)
+    """Breakdown per task tag: each string of ``task.metadata["tags"]`` (e.g. the intent
+    types of Retail-v0 tasks, "intent:cancel"); a task with several tags is in each."""
     milestone_rates: dict[str, float] = Field(default_factory=dict)
     """Fraction of episodes whose final milestone of that name is truthy."""
     usage: Usage = Field(default_factory=Usage)
@@ -131,6 +140,21 @@ def _passed(t: Trajectory, threshold: float) -> bool:
 
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+def _slice(items: Sequence[Trajectory], threshold: float, k: int) -> DifficultySummary:
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for t in items:
+        groups[t.task_id].append(_passed(t, threshold))
+    full = [(len(g), sum(g)) for g in groups.values() if len(g) >= k]
+    return DifficultySummary(
+        episodes=len(items),
+        mean_reward=_mean([t.reward for t in items if t.reward is not None]),
+        pass_at_1=_mean([float(_passed(t, threshold)) for t in items]),
+        tasks=len(groups),
+        pass_at_k=_mean([pass_at_k(n, c, k) for n, c in full]),
+        pass_hat_k=_mean([pass_hat_k(n, c, k) for n, c in full]),
+    )
 
 
 def summarize(
@@ -176,9 +200,14 @@ def summarize(
     rewards = [t.reward for t in items if t.reward is not None]
     errors = Counter(t.error.boundary for t in items if t.error is not None)
     by_level: dict[str, list[Trajectory]] = defaultdict(list)
+    by_tag: dict[str, list[Trajectory]] = defaultdict(list)
     for t in items:
         level = t.task.difficulty
         by_level["none" if level is None else str(level)].append(t)
+        tags = t.task.metadata.get("tags")
+        if isinstance(tags, list):
+            for tag in dict.fromkeys(str(x) for x in tags):
+                by_tag[tag].append(t)
     milestone_hits: Counter[str] = Counter()
     for t in items:
         for name, value in t.milestones.items():
@@ -200,14 +229,8 @@ def summarize(
         incomplete_groups=incomplete,
         errors=sum(errors.values()),
         errors_by_boundary=dict(sorted(errors.items())),
-        by_difficulty={
-            level: DifficultySummary(
-                episodes=len(ts),
-                mean_reward=_mean([t.reward for t in ts if t.reward is not None]),
-                pass_at_1=_mean([float(_passed(t, threshold)) for t in ts]),
-            )
-            for level, ts in sorted(by_level.items())
-        },
+        by_difficulty={level: _slice(ts, threshold, k) for level, ts in sorted(by_level.items())},
+        by_tag={tag: _slice(ts, threshold, k) for tag, ts in sorted(by_tag.items())},
         milestone_rates={name: hits / len(items) for name, hits in sorted(milestone_hits.items())},
         usage=usage,
         mean_turns=_mean([float(len(t.turns)) for t in items]),

@@ -240,6 +240,7 @@ class RetailTaskFamily:
                 "persona": persona,
                 "intents": [d.to_json() for d in intents],
                 "intent_kinds": [d.kind for d in intents],
+                "tags": [f"intent:{d.kind}" for d in intents],
                 "gold": gold,
                 "outage": outage,
                 "attempts": attempt + 1,
