@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
 import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from gymforge._util import derive_seed
 from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError
@@ -28,6 +24,14 @@ from gymforge.rollout._io import (
     scan_trajectories,
 )
 from gymforge.rollout._progress import ProgressDisplay
+from gymforge.rollout._records import (
+    EpisodeSeeds,
+    EpisodeState,
+    Records,
+    TurnSeeds,
+    replaced,
+    turn_record,
+)
 from gymforge.rollout._resume import prepare_file
 from gymforge.rollout._stats import group_stats, summarize
 from gymforge.tasks import load_tasks
@@ -40,8 +44,6 @@ from gymforge.types import (
     Task,
     Timings,
     Trajectory,
-    Turn,
-    Usage,
     _trusted,
 )
 
@@ -59,44 +61,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_M = TypeVar("_M", bound=BaseModel)
-
 EnvFactory = Callable[[], "Env"]
 """Builds a fresh env for one episode."""
-
-_EMPTY_INFO = Info()
-
-
-def _replaced(model: _M, **update: Any) -> _M:
-    """``model.model_copy(update=update)`` for trusted values, without its generic machinery."""
-    fields = model.__dict__.copy()
-    fields.update(update)
-    copy = model.__class__.__new__(model.__class__)
-    object.__setattr__(copy, "__dict__", fields)
-    object.__setattr__(copy, "__pydantic_fields_set__", model.__pydantic_fields_set__ | set(update))
-    object.__setattr__(copy, "__pydantic_extra__", model.__pydantic_extra__)
-    object.__setattr__(copy, "__pydantic_private__", model.__pydantic_private__)
-    return copy
-
-
-def _turn(reward: float, milestones: Any, terminated: bool, truncated: bool) -> Turn:
-    """The `Turn` of one step; validated unless every value already has its exact type."""
-    if (
-        reward.__class__ is float
-        and milestones.__class__ is dict
-        and terminated.__class__ is bool
-        and truncated.__class__ is bool
-    ):
-        return _trusted(
-            Turn,
-            {
-                "reward": reward,
-                "milestones": dict(milestones),
-                "terminated": terminated,
-                "truncated": truncated,
-            },
-        )
-    return Turn(reward=reward, milestones=milestones, terminated=terminated, truncated=truncated)
 
 
 def resolve_policy(spec: str) -> PolicyFactory:
@@ -197,7 +163,8 @@ class _Episode:
         self.grader = grader
         self.sampling = config.sampling
         self.timeout = config.episode_timeout_s
-        self._seeds = _EpisodeSeeds(config.seed)
+        self._seeds = EpisodeSeeds(config.seed)
+        self.records = Records(run_id, config.env_id, config.policy)
         self.owned_policies: dict[int, Any] | None = None
         """Policies with `aclose` that the engine made from the spec (closed at the end)."""
 
@@ -214,7 +181,7 @@ class _Episode:
         seed = self._seeds(task.id, sample)
         started = time.time()
         t0 = time.perf_counter()
-        state = _State()
+        state = EpisodeState()
         env: Env | None = None
         score: Score | None = None
         error: ErrorRecord | None = None
@@ -246,9 +213,9 @@ class _Episode:
                 except Exception as exc:  # what `boundary("env")` does, without its awaits
                     error = error or error_record("env", exc)
         score = state.score
-        base = state.partial or self._trajectory(task, sample, seed, state)
+        base = state.partial or self.records.partial(task, sample, seed, state)
         timings = state.timings
-        return _replaced(
+        return replaced(
             base,
             reward=score.value if score is not None and error is None else None,
             score=score,
@@ -265,7 +232,7 @@ class _Episode:
             ),
         )
 
-    async def _start(self, task: Task, sample: int, seed: int, state: _State) -> Env:
+    async def _start(self, task: Task, sample: int, seed: int, state: EpisodeState) -> Env:
         """Make the env and the policy, then play; the env is left on `state` for closing."""
         try:
             env = state.env = self.env_factory()
@@ -285,7 +252,7 @@ class _Episode:
         return env
 
     async def _play(
-        self, env: Env, policy: Policy, task: Task, sample: int, seed: int, state: _State
+        self, env: Env, policy: Policy, task: Task, sample: int, seed: int, state: EpisodeState
     ) -> Score:
         # The hot path tracks which boundary is running in `stage` and classifies a failure
         # once, in the except clause, exactly as `boundary(stage)` would: an `async with`
@@ -296,7 +263,7 @@ class _Episode:
         messages = state.messages
         turns = state.turns
         sampling = self.sampling
-        turn_seed = _TurnSeeds(seed)
+        turn_seed = TurnSeeds(seed)
         stage: Boundary | None = "env"
         try:
             t = perf()
@@ -329,12 +296,12 @@ class _Episode:
                 messages.extend(result.observation)
                 state.info = info = result.info
                 terminated, truncated = result.terminated, result.truncated
-                turns.append(_turn(result.reward, info.milestones, terminated, truncated))
+                turns.append(turn_record(result.reward, info.milestones, terminated, truncated))
                 turn += 1
                 if terminated or truncated:
                     state.terminated, state.truncated = terminated, truncated
                     break
-            partial = state.partial = self._trajectory(task, sample, seed, state)
+            partial = state.partial = self.records.partial(task, sample, seed, state)
             t = perf()
             stage = "grader"
             grader = self.grader if self.grader is not None else env.grader()
@@ -348,99 +315,6 @@ class _Episode:
             if stage is None:
                 raise
             raise BoundaryFailure(error_record(stage, exc)) from exc
-
-    def _trajectory(self, task: Task, sample: int, seed: int, state: _State) -> Trajectory:
-        prompt = completion = 0
-        for message in state.messages:
-            generation = message.generation
-            if generation is not None:
-                prompt += generation.usage.prompt_tokens
-                completion += generation.usage.completion_tokens
-        return Trajectory(
-            run_id=self.run_id,
-            env_id=self.config.env_id,
-            task_id=task.id,
-            sample=sample,
-            seed=seed,
-            policy=self.config.policy,
-            task=task,
-            messages=tuple(state.messages),
-            turns=tuple(state.turns),
-            milestones=state.info.milestones,
-            terminated=state.terminated,
-            truncated=state.truncated,
-            usage=Usage(prompt_tokens=prompt, completion_tokens=completion),
-            info=state.info.extra,
-        )
-
-
-class _TurnSeeds:
-    """``derive_seed(seed, turn)`` for one episode, hashing the common prefix once.
-
-    Same values as `derive_seed` (BLAKE2b is a streaming hash, so hashing the prefix
-    and then the turn equals hashing the whole text); a unit test pins the equality.
-    """
-
-    __slots__ = ("_prefix",)
-
-    def __init__(self, seed: int) -> None:
-        self._prefix = hashlib.blake2b(f"int:{seed}\x1fint:".encode(), digest_size=8)
-
-    def __call__(self, turn: int) -> int:
-        h = self._prefix.copy()
-        h.update(str(turn).encode())
-        return int.from_bytes(h.digest(), "big") >> 1
-
-
-class _EpisodeSeeds:
-    """``derive_seed(run_seed, task_id, sample)`` for one run, hashing the common prefix once.
-
-    Same values as `derive_seed` (see `_TurnSeeds`); a unit test pins the equality.
-    """
-
-    __slots__ = ("_prefix", "_seed")
-
-    def __init__(self, seed: int) -> None:
-        self._seed = seed
-        self._prefix = (
-            hashlib.blake2b(f"int:{seed}\x1fstr:".encode(), digest_size=8)
-            if seed.__class__ is int
-            else None
-        )
-
-    def __call__(self, task_id: str, sample: int) -> int:
-        prefix = self._prefix
-        if prefix is None or task_id.__class__ is not str or sample.__class__ is not int:
-            return derive_seed(self._seed, task_id, sample)  # other type names in the text
-        h = prefix.copy()
-        h.update(f"{task_id}\x1fint:{sample}".encode())
-        return int.from_bytes(h.digest(), "big") >> 1
-
-
-class _State:
-    __slots__ = (
-        "env",
-        "info",
-        "messages",
-        "partial",
-        "score",
-        "terminated",
-        "timings",
-        "truncated",
-        "turns",
-    )
-
-    def __init__(self) -> None:
-        self.env: Env | None = None
-        self.messages: list[Message] = []
-        self.turns: list[Turn] = []
-        self.info: Info = _EMPTY_INFO
-        self.terminated = False
-        self.truncated = False
-        self.timings = [0.0, 0.0, 0.0]
-        """Seconds waiting on the policy, the env and the grader."""
-        self.partial: Trajectory | None = None
-        self.score: Score | None = None
 
 
 class _ErrorStreak:
@@ -582,7 +456,7 @@ async def _run_locked(
             task, sample = pending.popleft()
             trajectory = await run_episode(task, sample)
             writer.write(trajectory)
-            new.append(_replaced(trajectory, messages=()))  # = light(), without model_copy
+            new.append(replaced(trajectory, messages=()))  # = light(), without model_copy
             display.advance(trajectory)
             streak.check(trajectory)
 

@@ -200,6 +200,10 @@ def check_writable(path: Path) -> None:
                 path.unlink()
 
 
+_SERIALIZE = Trajectory.__pydantic_serializer__.to_json
+"""What `Trajectory.model_dump_json` runs, before decoding the bytes to `str`."""
+
+
 class TrajectoryWriter:
     """Appends one JSONL line per finished episode: one write + flush each, fsync at close.
 
@@ -222,13 +226,15 @@ class TrajectoryWriter:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.written = 0
-        self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
+        # Binary: pydantic serialises to UTF-8 bytes, so the line goes out as it comes
+        # (the bytes of `to_json_line()`), without a decode and a re-encode per episode.
+        self._fh: IO[bytes] | None = self.path.open("ab")
 
     def write(self, trajectory: Trajectory) -> None:
-        """Append one trajectory and flush it to the OS."""
+        """Append one trajectory (the bytes of `to_json_line()`) and flush it to the OS."""
         if self._fh is None:
             raise ValueError(f"TrajectoryWriter for {self.path} is closed")
-        self._fh.write(trajectory.to_json_line())
+        self._fh.write(_SERIALIZE(trajectory) + b"\n")
         self._fh.flush()
         self.written += 1
 

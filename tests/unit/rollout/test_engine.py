@@ -313,7 +313,7 @@ async def test_wrong_return_types_are_blamed_on_their_boundary(
 
 
 def test_turn_seeds_equal_derive_seed() -> None:
-    from gymforge.rollout._engine import _TurnSeeds
+    from gymforge.rollout._records import TurnSeeds as _TurnSeeds
 
     seeds = _TurnSeeds(derive_seed(3, "task/1", 2))
     for turn in (0, 1, 9, 10, 123):
@@ -321,7 +321,7 @@ def test_turn_seeds_equal_derive_seed() -> None:
 
 
 def test_episode_seeds_equal_derive_seed() -> None:
-    from gymforge.rollout._engine import _EpisodeSeeds
+    from gymforge.rollout._records import EpisodeSeeds as _EpisodeSeeds
 
     for run_seed in (0, 3, 2**40):
         seeds = _EpisodeSeeds(run_seed)
@@ -330,7 +330,8 @@ def test_episode_seeds_equal_derive_seed() -> None:
 
 
 def test_trusted_models_equal_validated_ones() -> None:
-    from gymforge.rollout._engine import _replaced, _turn
+    from gymforge.rollout._records import replaced as _replaced
+    from gymforge.rollout._records import turn_record as _turn
     from gymforge.types import Task, Trajectory, Turn
 
     milestones = {"answered": True, "n": [1, 2]}
@@ -349,6 +350,47 @@ def test_trusted_models_equal_validated_ones() -> None:
     assert fast_copy.model_fields_set == slow_copy.model_fields_set
     assert fast_copy.to_json_line() == slow_copy.to_json_line()
     assert base.reward is None
+
+
+def test_partial_trajectory_equals_the_validated_one() -> None:
+    from gymforge.rollout._records import EpisodeState, Records, turn_record
+    from gymforge.types import Generation, Info, Message, Task, Trajectory, Usage
+
+    task = Task(id="t", prompt="?", answer=3, metadata={"k": [1, 2]})
+    state = EpisodeState()
+    usage = Usage(prompt_tokens=5, completion_tokens=2)
+    state.messages = [Message.user("?"), Message.assistant("3", generation=Generation(usage=usage))]
+    state.turns = [turn_record(0.0, {"answered": True}, True, False)]
+    state.info = Info(milestones={"answered": True}, extra={"digest": "abc"})
+    state.terminated = True
+    fast = Records("run", "env/E-v0", "oracle").partial(task, 1, 7, state)
+    ids: dict[str, Any] = {"run_id": "run", "env_id": "env/E-v0", "policy": "oracle"}
+    slow = Trajectory(
+        **ids,
+        task_id="t",
+        sample=1,
+        seed=7,
+        task=task,
+        messages=tuple(state.messages),
+        turns=tuple(state.turns),
+        milestones=state.info.milestones,
+        terminated=True,
+        truncated=False,
+        usage=usage,
+        info=state.info.extra,
+    )
+    assert fast == slow
+    assert fast.to_json_line() == slow.to_json_line()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.milestones is not state.info.milestones
+
+    class Note(Message):  # not the exact type: the validating constructor runs
+        pass
+
+    state.messages.append(Note(role="user", content="more"))
+    odd = Records("run", "env/E-v0", "oracle").partial(task, 1, 7, state)
+    assert odd.messages[-1].content == "more"
+    assert odd.model_fields_set == slow.model_fields_set
 
 
 async def test_policy_sees_per_turn_seeds(kit: SimpleNamespace, tmp_path: Path) -> None:
@@ -450,3 +492,19 @@ async def test_ray_backend_runs_episodes_through_the_ray_runner(
     assert made[0].calls == 4
     assert made[0].closed
     assert len(read_trajectories(ray.out)) == 4
+
+
+def test_writer_lines_are_exactly_to_json_line(tmp_path: Path) -> None:
+    from gymforge.rollout._io import TrajectoryWriter
+    from gymforge.types import Message, Task, Trajectory
+
+    task = Task(id="tâche/1", prompt="Café τ?", answer=[1.5, None])
+    said = (Message.user("Café τ \U0001f600 \u2028"), Message.assistant("\\boxed{1.5}"))
+    ids: dict[str, Any] = {"run_id": "r", "env_id": "e/E-v0", "policy": "p", "task_id": task.id}
+    traj = Trajectory(**ids, sample=3, seed=9, task=task, messages=said, reward=0.25)
+    out = tmp_path / "w.jsonl"
+    with TrajectoryWriter(out) as writer:
+        writer.write(traj)
+        writer.write(traj)
+        assert out.read_bytes() == traj.to_json_line().encode() * 2  # flushed at once
+    assert read_trajectories(out) == [traj, traj]

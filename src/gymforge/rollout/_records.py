@@ -1,0 +1,230 @@
+"""The engine's per-episode records, built from already-validated values.
+
+An episode's data comes from validated objects (the env's `Message`s, `Info` and
+`StepResult`, the policy's `Message`): validating it again as it is assembled into
+`Turn`s and the `Trajectory` was half of the engine's own cost per episode. These
+helpers build the same models without that second validation whenever every value
+already has its field's exact type, and fall back to the validating constructor
+otherwise. Unit tests pin the equality (values, fields set and JSON line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from gymforge._util import derive_seed
+from gymforge.types import (
+    TRAJECTORY_SCHEMA_VERSION,
+    Info,
+    Message,
+    Score,
+    Task,
+    Timings,
+    Trajectory,
+    Turn,
+    Usage,
+    _trusted,
+)
+
+if TYPE_CHECKING:
+    from gymforge.env import Env
+
+__all__ = ["EpisodeSeeds", "EpisodeState", "Records", "TurnSeeds", "replaced", "turn_record"]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+_EMPTY_INFO = Info()
+
+
+def replaced(model: _M, **update: Any) -> _M:
+    """``model.model_copy(update=update)`` for trusted values, without its generic machinery."""
+    fields = model.__dict__.copy()
+    fields.update(update)
+    copy = model.__class__.__new__(model.__class__)
+    object.__setattr__(copy, "__dict__", fields)
+    object.__setattr__(copy, "__pydantic_fields_set__", model.__pydantic_fields_set__ | set(update))
+    object.__setattr__(copy, "__pydantic_extra__", model.__pydantic_extra__)
+    object.__setattr__(copy, "__pydantic_private__", model.__pydantic_private__)
+    return copy
+
+
+def turn_record(reward: float, milestones: Any, terminated: bool, truncated: bool) -> Turn:
+    """The `Turn` of one step; validated unless every value already has its exact type."""
+    if (
+        reward.__class__ is float
+        and milestones.__class__ is dict
+        and terminated.__class__ is bool
+        and truncated.__class__ is bool
+    ):
+        return _trusted(
+            Turn,
+            {
+                "reward": reward,
+                "milestones": dict(milestones),
+                "terminated": terminated,
+                "truncated": truncated,
+            },
+        )
+    return Turn(reward=reward, milestones=milestones, terminated=terminated, truncated=truncated)
+
+
+class Records:
+    """What every trajectory of one run shares: its ids and the policy spec."""
+
+    __slots__ = ("env_id", "policy", "run_id")
+
+    def __init__(self, run_id: str, env_id: str, policy: str) -> None:
+        self.run_id = run_id
+        self.env_id = env_id
+        self.policy = policy
+
+    def partial(self, task: Task, sample: int, seed: int, state: EpisodeState) -> Trajectory:
+        """The trajectory of a played episode, before grading (no reward, score, timings)."""
+        prompt = completion = 0
+        typed = task.__class__ is Task and task.id.__class__ is str
+        for message in state.messages:
+            generation = message.generation
+            if generation is not None:
+                prompt += generation.usage.prompt_tokens
+                completion += generation.usage.completion_tokens
+            typed = typed and message.__class__ is Message
+        info = state.info
+        milestones, extra = info.milestones, info.extra
+        turns = tuple(state.turns)
+        usage = Usage(prompt_tokens=prompt, completion_tokens=completion)
+        if not (
+            typed
+            and milestones.__class__ is dict
+            and extra.__class__ is dict
+            and sample.__class__ is int
+            and all(t.__class__ is Turn for t in turns)
+        ):
+            return Trajectory(
+                run_id=self.run_id,
+                env_id=self.env_id,
+                task_id=task.id,
+                sample=sample,
+                seed=seed,
+                policy=self.policy,
+                task=task,
+                messages=tuple(state.messages),
+                turns=turns,
+                milestones=milestones,
+                terminated=state.terminated,
+                truncated=state.truncated,
+                usage=usage,
+                info=extra,
+            )
+        # Every value is already a validated object of its field's exact type: build what
+        # the constructor above builds (same values in field order, same fields set)
+        # without the validation that was half of an episode's engine cost. A unit test
+        # pins the equality, JSON line included.
+        trajectory = _trusted(
+            Trajectory,
+            {
+                "schema_version": TRAJECTORY_SCHEMA_VERSION,
+                "run_id": self.run_id,
+                "env_id": self.env_id,
+                "task_id": task.id,
+                "sample": sample,
+                "seed": seed,
+                "policy": self.policy,
+                "task": task,
+                "messages": tuple(state.messages),
+                "turns": turns,
+                "reward": None,
+                "score": None,
+                "milestones": dict(milestones),
+                "terminated": state.terminated,
+                "truncated": state.truncated,
+                "usage": usage,
+                "timings": _NO_TIMINGS,
+                "error": None,
+                "info": dict(extra),
+            },
+        )
+        object.__setattr__(trajectory, "__pydantic_fields_set__", set(_PARTIAL_FIELDS))
+        return trajectory
+
+
+_NO_TIMINGS = Timings()
+_PARTIAL_FIELDS = frozenset(Trajectory.model_fields) - {
+    "schema_version",
+    "reward",
+    "score",
+    "timings",
+    "error",
+}
+"""The fields `Records.partial` gives explicitly (the others keep their defaults)."""
+
+
+class TurnSeeds:
+    """``derive_seed(seed, turn)`` for one episode, hashing the common prefix once.
+
+    Same values as `derive_seed` (BLAKE2b is a streaming hash, so hashing the prefix
+    and then the turn equals hashing the whole text); a unit test pins the equality.
+    """
+
+    __slots__ = ("_prefix",)
+
+    def __init__(self, seed: int) -> None:
+        self._prefix = hashlib.blake2b(f"int:{seed}\x1fint:".encode(), digest_size=8)
+
+    def __call__(self, turn: int) -> int:
+        h = self._prefix.copy()
+        h.update(str(turn).encode())
+        return int.from_bytes(h.digest(), "big") >> 1
+
+
+class EpisodeSeeds:
+    """``derive_seed(run_seed, task_id, sample)`` for one run, hashing the common prefix once.
+
+    Same values as `derive_seed` (see `TurnSeeds`); a unit test pins the equality.
+    """
+
+    __slots__ = ("_prefix", "_seed")
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._prefix = (
+            hashlib.blake2b(f"int:{seed}\x1fstr:".encode(), digest_size=8)
+            if seed.__class__ is int
+            else None
+        )
+
+    def __call__(self, task_id: str, sample: int) -> int:
+        prefix = self._prefix
+        if prefix is None or task_id.__class__ is not str or sample.__class__ is not int:
+            return derive_seed(self._seed, task_id, sample)  # other type names in the text
+        h = prefix.copy()
+        h.update(f"{task_id}\x1fint:{sample}".encode())
+        return int.from_bytes(h.digest(), "big") >> 1
+
+
+class EpisodeState:
+    __slots__ = (
+        "env",
+        "info",
+        "messages",
+        "partial",
+        "score",
+        "terminated",
+        "timings",
+        "truncated",
+        "turns",
+    )
+
+    def __init__(self) -> None:
+        self.env: Env | None = None
+        self.messages: list[Message] = []
+        self.turns: list[Turn] = []
+        self.info: Info = _EMPTY_INFO
+        self.terminated = False
+        self.truncated = False
+        self.timings = [0.0, 0.0, 0.0]
+        """Seconds waiting on the policy, the env and the grader."""
+        self.partial: Trajectory | None = None
+        self.score: Score | None = None
