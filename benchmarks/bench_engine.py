@@ -85,26 +85,37 @@ async def engine(n: int, out: Path, concurrency: int) -> Clock:
 
 
 # ----------------------------------------------------------- (b) concurrent sleeps
+_COUNT_TASK = Task(id="count", prompt="count")
+_GO_ON = (Message.user("go on"),)
+_STEPS = {done: StepResult(observation=_GO_ON, terminated=done) for done in (False, True)}
+_NEXT = Message.assistant("next")
+_NO_INFO = Info()
+
+
 class CountEnv(Env):
-    """Twenty turns of nothing: ends after `turns` steps."""
+    """Twenty turns of nothing: ends after `turns` steps.
+
+    Its messages and step results are built once (they are frozen), so that what is
+    measured is the engine, not this stand-in env constructing pydantic objects.
+    """
 
     def __init__(self, turns: int) -> None:
         self.turns = turns
         self._n = 0
-        self._task = Task(id="count", prompt="count")
+        self._task = _COUNT_TASK
 
     async def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> tuple[list[Message], Info]:
         self._task = (options or {}).get("task", self._task)
-        return [Message.user(self._task.prompt)], Info()
+        return [Message.user(self._task.prompt)], _NO_INFO
 
     async def step(self, action: Message) -> StepResult:
         self._n += 1
-        return StepResult(observation=(Message.user("go on"),), terminated=self._n >= self.turns)
+        return _STEPS[self._n >= self.turns]
 
     async def reference_action(self) -> Message:
-        return Message.assistant("next")
+        return _NEXT
 
     @property
     def task(self) -> Task:
@@ -146,7 +157,7 @@ class SleepyPolicy:
         sampling: Sampling,
     ) -> Message:
         await asyncio.sleep(self.delay)
-        return Message.assistant("next")
+        return _NEXT
 
 
 async def raw_sleeps(episodes: int, turns: int, delay: float) -> Clock:
