@@ -125,32 +125,78 @@ async def _ws_level(url: str, sessions: int, rounds: int) -> dict[str, float]:
     return _figures(latencies, time.perf_counter() - t0, opened)
 
 
+class _Http11:
+    """A minimal keep-alive HTTP/1.1 client on asyncio streams (one connection).
+
+    httpx's connection pool, not the server, becomes the bottleneck past a few dozen
+    concurrent requests, which would measure the load generator instead of the server.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str):
+        self.reader, self.writer, self.host = reader, writer, host
+
+    @classmethod
+    async def open(cls, url: str) -> _Http11:
+        host, port = url.split("//", 1)[1].split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer, host)
+
+    async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        await self.writer.drain()
+        status = int((await self.reader.readline()).split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        payload = await self.reader.readexactly(length) if length else b""
+        return status, (json.loads(payload) if payload else None)
+
+    async def close(self) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()
+
+
 async def _http_level(url: str, sessions: int, rounds: int) -> dict[str, float]:
-    import httpx
-
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=min(sessions, 512), max_keepalive_connections=512)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+    ready = asyncio.Event()
+    opened = 0
 
-        async def open_one(i: int) -> str:
-            r = await client.post("/v1/sessions", json={"env_id": ENV_ID, "seed": i})
-            return str(r.json()["session_id"])
+    async def one(i: int) -> None:
+        nonlocal opened
+        conn = await _Http11.open(url)
+        status, created = await conn.request("POST", "/v1/sessions", {"env_id": ENV_ID, "seed": i})
+        if status != 201:
+            raise RuntimeError(created)
+        sid = created["session_id"]
+        opened += 1
+        await ready.wait()
+        body = {"action": {"role": "assistant", "content": "hello"}}
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            status, reply = await conn.request("POST", f"/v1/sessions/{sid}/step", body)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200:
+                raise RuntimeError(reply)
+        await conn.request("DELETE", f"/v1/sessions/{sid}")
+        await conn.close()
 
-        sids = await asyncio.gather(*(open_one(i) for i in range(sessions)))
-
-        async def run(sid: str) -> None:
-            body = {"action": {"role": "assistant", "content": "hello"}}
-            for _ in range(rounds):
-                t0 = time.perf_counter()
-                r = await client.post(f"/v1/sessions/{sid}/step", json=body)
-                latencies.append(time.perf_counter() - t0)
-                r.raise_for_status()
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(run(s) for s in sids))
-        elapsed = time.perf_counter() - t0
-        await asyncio.gather(*(client.delete(f"/v1/sessions/{s}") for s in sids))
-    return _figures(latencies, elapsed, len(sids))
+    tasks = [asyncio.create_task(one(i)) for i in range(sessions)]
+    while opened < sessions:
+        await asyncio.sleep(0.01)
+        for t in tasks:
+            if t.done() and t.exception():
+                raise t.exception()  # type: ignore[misc]
+    t0 = time.perf_counter()
+    ready.set()
+    await asyncio.gather(*tasks)
+    return _figures(latencies, time.perf_counter() - t0, opened)
 
 
 def _figures(latencies: list[float], elapsed: float, sessions: int) -> dict[str, float]:
