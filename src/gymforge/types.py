@@ -404,8 +404,11 @@ def _trusted(cls: type[_M], fields: dict[str, Any]) -> _M:
     by field). The callers' unit tests check that the result equals the validated model.
     """
     model = cls.__new__(cls)
-    object.__setattr__(model, "__dict__", fields)
-    object.__setattr__(model, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(model, "__pydantic_extra__", None)
-    object.__setattr__(model, "__pydantic_private__", None)
+    _setattr(model, "__dict__", fields)
+    _setattr(model, "__pydantic_fields_set__", set(fields))
+    _setattr(model, "__pydantic_extra__", None)
+    _setattr(model, "__pydantic_private__", None)
     return model
+
+
+_setattr = object.__setattr__

@@ -94,7 +94,11 @@ class Records:
         info = state.info
         milestones, extra = info.milestones, info.extra
         turns = tuple(state.turns)
-        usage = Usage(prompt_tokens=prompt, completion_tokens=completion)
+        usage = (
+            _trusted(Usage, {"prompt_tokens": prompt, "completion_tokens": completion})
+            if prompt.__class__ is int and completion.__class__ is int
+            else Usage(prompt_tokens=prompt, completion_tokens=completion)
+        )
         if not (
             typed
             and milestones.__class__ is dict
