@@ -123,23 +123,30 @@ class CountEnv(Env):
 
     @property
     def task_family(self) -> Any:
-        class Family:
-            name = "count"
-            difficulty = None
-
-            def generate(self, index: int, *, seed: int, difficulty: int | None = None) -> Task:
-                return Task(id=f"count/{index}", prompt="count")
-
-        return Family()
+        return _COUNT_FAMILY
 
     def grader(self) -> Any:
-        class Done:
-            name = "done"
+        return _DONE
 
-            async def grade(self, task: Task, trajectory: Trajectory) -> Score:
-                return Score(value=1.0)
 
-        return Done()
+class _CountFamily:
+    name = "count"
+    difficulty = None
+
+    def generate(self, index: int, *, seed: int, difficulty: int | None = None) -> Task:
+        return Task(id=f"count/{index}", prompt="count")
+
+
+class _Done:
+    name = "done"
+
+    async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+        return _ONE
+
+
+_COUNT_FAMILY = _CountFamily()
+_DONE = _Done()
+_ONE = Score(value=1.0)
 
 
 class SleepyPolicy:
