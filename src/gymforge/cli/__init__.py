@@ -1,4 +1,4 @@
-"""The `gymforge` console script: ``list``, ``show``, ``run``, ``inspect``.
+"""The `gymforge` console script: ``list``, ``show``, ``run``, ``inspect``, ``serve``.
 
 Every `gymforge.errors.GymforgeError` and every usage error ends the command with
 one message on stderr and exit code 2 (130 after Ctrl-C), never a traceback.
@@ -6,7 +6,7 @@ one message on stderr and exit code 2 (130 after Ctrl-C), never a traceback.
 Example:
     >>> from gymforge.cli import app
     >>> sorted(c.name for c in app.registered_commands)
-    ['inspect', 'list', 'run', 'show']
+    ['inspect', 'list', 'run', 'serve', 'show']
 """
 
 from gymforge.cli._app import app, main, run_cli
