@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import importlib
 import logging
 import time
@@ -460,6 +461,10 @@ async def _run_locked(
             display.advance(trajectory)
             streak.check(trajectory)
 
+    # Objects that exist before the run (modules, registry, tasks) live as long as it:
+    # freezing them keeps the cyclic GC from rescanning them on every full collection,
+    # which was the largest engine cost with a thousand episodes in flight.
+    gc.freeze()
     try:
         with ProgressDisplay(len(pending), enabled=progress, description=config.env_id) as display:
             workers = [
@@ -480,6 +485,7 @@ async def _run_locked(
         )
         raise
     finally:
+        gc.unfreeze()
         writer.close()
         await episode.close_policies()
         if remote is not None:
