@@ -45,7 +45,7 @@ system-deps:
 
 demo: $(VENV)/.demo-installed
 	@mkdir -p $(dir $(DEMO_OUT))
-	$(BIN)/gymforge run gymforge/Arithmetic-v0 --policy local --difficulty 1 \
+	$(BIN)/gymforge run gymforge/Arithmetic-v0 --policy local --difficulty 1 --temperature 0.7 --max-tokens 160 \
 	  --tasks 8 --group-size 4 --concurrency 4 --seed 0 --out $(DEMO_OUT)
 	$(BIN)/gymforge inspect $(DEMO_OUT)
 

@@ -43,6 +43,9 @@ _ANSWER_LINE = re.compile(
     r"^[ \t>*#_\-]*(?:the\s+)?(?:final\s+)?answer(?:\s+is)?[ \t*_]*[:：](?P<rest>.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
+_ANSWER_PHRASE = re.compile(
+    r"\b(?:the\s+)?(?:final\s+)?answer\s+is\b[ \t]*[:：]?[ \t]*", re.IGNORECASE
+)
 _NEXT_LINE = re.compile(r"\s*([^\n]+)")
 _JSON_FENCE = re.compile(r"```[ \t]*json[ \t]*\r?\n(?P<body>.*?)```", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(
@@ -90,20 +93,28 @@ def extract_boxed(text: str | None) -> str | None:
 
 
 def extract_answer_line(text: str | None) -> str | None:
-    r"""The text after the LAST ``Answer:`` line (case-insensitive).
+    r"""The text after the LAST answer anchor (case-insensitive).
 
-    Accepts ``Final answer:``, ``The answer is:``, Markdown emphasis
-    (``**Answer:** 5``) and a full-width colon. When the line has nothing after
-    the colon, the next non-blank line is the answer.
+    Anchors are an ``Answer:`` line (also ``Final answer:``, ``The answer is:``,
+    Markdown emphasis as in ``**Answer:** 5``, a full-width colon; when the line has
+    nothing after the colon, the next non-blank line is the answer) and the phrase
+    ``the answer is X`` inside a sentence (up to the end of its line, a final period
+    dropped). Whichever anchor comes last wins. Text without the word "answer" is
+    never guessed from.
 
     Example:
         >>> extract_answer_line("Answer: 3\n**Final Answer:** 12")
         '12'
         >>> extract_answer_line("answer:\n\n  x = 4")
         'x = 4'
+        >>> extract_answer_line("6 + 7 = 13\n\nSo the answer is 13.")
+        '13'
+        >>> extract_answer_line("6 + 7 = 13") is None
+        True
     """
     if not text:
         return None
+    candidates: list[tuple[int, str]] = []
     for m in reversed(list(_ANSWER_LINE.finditer(text))):
         rest = m.group("rest").strip().strip("*_").strip()
         if not rest:
@@ -111,8 +122,16 @@ def extract_answer_line(text: str | None) -> str | None:
             line = following.group(1).strip() if following else ""
             rest = "" if _ANSWER_LINE.fullmatch(line) else line
         if rest:
-            return rest
-    return None
+            candidates.append((m.start(), rest))
+            break
+    for m in reversed(list(_ANSWER_PHRASE.finditer(text))):
+        end = text.find("\n", m.end())
+        rest = text[m.end() : None if end < 0 else end]
+        rest = rest.strip().rstrip(".!").strip("*_ \t").rstrip(".!").strip()
+        if rest:
+            candidates.append((m.start(), rest))
+            break
+    return max(candidates)[1] if candidates else None
 
 
 def extract_json_block(text: str | None) -> str | None:
