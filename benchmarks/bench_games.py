@@ -165,7 +165,9 @@ async def classic(n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["speed", "games", "keydoor", "classic"])
+    parser.add_argument(
+        "what", nargs="?", default="speed", choices=["speed", "games", "keydoor", "classic"]
+    )
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--n-c4", type=int, default=20)
     args = parser.parse_args()
