@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -18,20 +17,9 @@ import pytest
 from gymforge.rollout import RunConfig, run
 from gymforge.server import RemoteEnv
 
+from ._trajectories import comparable
+
 GYMFORGE = [sys.executable, "-m", "gymforge.cli"]
-
-
-def comparable(path: Path) -> list[dict[str, Any]]:
-    """Trajectory lines without wall-clock fields, sorted by (task, sample)."""
-    rows = []
-    for line in path.read_text().splitlines():
-        data = json.loads(line)
-        data.pop("timings")
-        for message in data["messages"]:
-            if message.get("generation"):
-                message["generation"].pop("latency_s", None)
-        rows.append(data)
-    return sorted(rows, key=lambda d: (d["task_id"], d["sample"]))
 
 
 def free_port() -> int:
