@@ -14,7 +14,7 @@ DEMO_OUT ?= runs/demo.jsonl
 
 help:
 	@echo "make demo   - create .venv, install, run the local model on a built-in env, grade, report"
-	@echo "make test   - create .venv with every extra, run ruff, mypy --strict, import-linter, pytest"
+	@echo "make test   - create .venv with every extra but [bench], run ruff, mypy --strict, import-linter, pytest"
 	@echo "make bench  - run the benchmarks (figures printed side by side as ratios)"
 
 $(BIN)/python:
