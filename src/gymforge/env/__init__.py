@@ -15,6 +15,7 @@ from gymforge.env._env import Env, EnvSpec
 from gymforge.env._episode import (
     RESET_OPTIONS,
     SeedStream,
+    TaskBound,
     episode_trajectory,
     reference_answer,
     resolve_task,
@@ -55,6 +56,7 @@ __all__ = [
     "RESET_OPTIONS",
     "SeedStream",
     "SingleTurnEnv",
+    "TaskBound",
     "TimeLimit",
     "Tool",
     "ToolEnv",
