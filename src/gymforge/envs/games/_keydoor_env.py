@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -32,6 +33,16 @@ _LEGEND = (
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _world(level: int, layout_seed: int, decoy: bool) -> tuple[KeyDoorLayout, int]:
+    """A layout and its optimal number of actions (cached: the env's reset rebuilds the world).
+
+    Both are pure functions of the arguments, so the family's draw and the reset share them.
+    """
+    layout = generate_layout(level, layout_seed, decoy=decoy)
+    return layout, len(shortest_plan(layout, KeyDoorState(layout.start)))
+
+
 class KeyDoorFamily:
     """KeyDoor tasks: item i at seed s is one layout of the given level.
 
@@ -54,8 +65,7 @@ class KeyDoorFamily:
         if level not in LEVELS:
             raise ValueError(f"difficulty must be one of {sorted(LEVELS)}, got {level!r}")
         layout_seed = derive_seed("gymforge.keydoor", seed, index) % 2**31
-        layout = generate_layout(level, layout_seed, decoy=self.decoy)
-        optimal = len(shortest_plan(layout, KeyDoorState(layout.start)))
+        _, optimal = _world(level, layout_seed, self.decoy)
         return Task(
             id=f"keydoor/L{level}/s{seed}/{index}",
             prompt="Reach the goal (*). Pick up keys and open the doors of their colour.",
@@ -101,7 +111,7 @@ class KeyDoorEnv(ToolEnv):
         self._horizon = horizon
         self.horizon = horizon or 8
         """This episode's turn limit."""
-        self.layout: KeyDoorLayout = generate_layout(1, 0)
+        self.layout: KeyDoorLayout = _world(1, 0, False)[0]
         """The current world."""
         self.state = KeyDoorState(self.layout.start)
         """The agent's position, keys, opened doors and visited rooms."""
@@ -112,9 +122,8 @@ class KeyDoorEnv(ToolEnv):
         level = self.task.difficulty or 3
         seed = self.task.metadata.get("layout_seed", 0)
         decoy = self.task.metadata.get("decoy") is True
-        self.layout = generate_layout(level, seed if isinstance(seed, int) else 0, decoy=decoy)
+        self.layout, optimal = _world(level, seed if isinstance(seed, int) else 0, decoy)
         self.state = KeyDoorState(self.layout.start)
-        optimal = len(shortest_plan(self.layout, self.state))
         self.horizon = self._horizon or 2 * optimal + 8
         self._truncated = False
         self.milestones = dict(milestones(self.layout, self.state))
