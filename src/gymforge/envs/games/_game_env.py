@@ -281,9 +281,9 @@ class _GameEnv(ToolEnv):
                 # Forfeit of the opening move, during reset: the agent's first step
                 # carries the +1 (a reset has no reward to give).
                 self._forfeit_pending = True
-                return f"Your opponent ({mark}) made no legal move and forfeits. You win!"
-            self.add_reward(1.0)
-            self.end_episode()
+            else:
+                self.add_reward(1.0)
+                self.end_episode()
             return f"Your opponent ({mark}) made no legal move and forfeits. You win!"
         self.state = self.state.play(move)
         text = f"Your opponent ({mark}) played {self.rules.arg} {move + 1}."
