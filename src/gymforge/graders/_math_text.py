@@ -17,7 +17,7 @@ __all__ = [
     "find_boxed",
     "has_percent",
     "has_relation",
-    "parse_number",
+    "plain_number",
     "prepare_candidate",
     "strip_percent",
 ]
@@ -141,25 +141,25 @@ def prepare_candidate(boxes: list[str], gold: str) -> Candidate:
             return Candidate(None, f"hedged relation in the answer: {answer}")
         answer = assigned.group(1).strip()
     wrapped = _TEXT_WRAP_RE.match(answer)
-    if wrapped is not None and parse_number(wrapped.group(1).strip()) is not None:
+    if wrapped is not None and plain_number(wrapped.group(1).strip()) is not None:
         answer = wrapped.group(1).strip()
     if has_percent(answer):
         return Candidate(strip_percent(answer), percent=True)
     return Candidate(answer)
 
 
-def parse_number(text: str) -> tuple[Fraction, bool] | None:
+def plain_number(text: str) -> tuple[Fraction, bool] | None:
     r"""A plain integer, decimal or simple fraction as (exact value, is_decimal).
 
     Anything else (symbols, roots, thousands separators, LaTeX beyond ``\frac``) is
     None: the caller sends it to math-verify.
 
     Example:
-        >>> parse_number(r"-\frac{3}{4}")
+        >>> plain_number(r"-\frac{3}{4}")
         (Fraction(-3, 4), False)
-        >>> parse_number("2.50")
+        >>> plain_number("2.50")
         (Fraction(5, 2), True)
-        >>> parse_number("x") is None
+        >>> plain_number("x") is None
         True
     """
     text = text.strip()
@@ -203,8 +203,8 @@ def fast_compare(gold: str, candidate: Candidate) -> bool | None:
     if candidate.text is None:
         return False
     gold_percent = has_percent(gold)
-    g = parse_number(strip_percent(gold) if gold_percent else gold)
-    c = parse_number(candidate.text)
+    g = plain_number(strip_percent(gold) if gold_percent else gold)
+    c = plain_number(candidate.text)
     if g is None or c is None:
         return None
     (gv, g_dec), (cv, c_dec) = g, c
