@@ -8,6 +8,7 @@ import re
 from fractions import Fraction
 
 from gymforge._util import derive_seed
+from gymforge.tasks._arithmetic import LEVELS
 from gymforge.types import JsonValue, Score, Task
 
 __all__ = [
@@ -18,9 +19,6 @@ __all__ = [
     "format_number",
     "parse_rational",
 ]
-
-LEVELS = (1, 2, 3, 4, 5)
-"""Difficulty levels every reasoning family knows."""
 
 _BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _ANCHOR = re.compile(r"(?:final answer|answer)\s*(?:is|:)\s*(.+)", re.IGNORECASE)
