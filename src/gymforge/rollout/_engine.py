@@ -15,7 +15,7 @@ from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError
 from gymforge.policy import Policy, PolicyFactory, make_policy_factory
-from gymforge.rollout._boundary import Boundary, BoundaryFailure, error_record
+from gymforge.rollout._boundary import Boundary, BoundaryFailure, classify
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._io import (
     RunLock,
@@ -209,10 +209,8 @@ class _Episode:
             if env is not None:
                 try:
                     await env.close()
-                except BoundaryFailure as failure:
-                    error = error or failure.record
                 except Exception as exc:  # what `boundary("env")` does, without its awaits
-                    error = error or error_record("env", exc)
+                    error = error or classify("env", exc)
         score = state.score
         base = state.partial or self.records.partial(task, sample, seed, state)
         timings = state.timings
@@ -237,16 +235,12 @@ class _Episode:
         """Make the env and the policy, then play; the env is left on `state` for closing."""
         try:
             env = state.env = self.env_factory()
-        except BoundaryFailure:
-            raise
         except Exception as exc:  # what `boundary("env")` does, without its awaits
-            raise BoundaryFailure(error_record("env", exc)) from exc
+            raise BoundaryFailure(classify("env", exc)) from exc
         try:
             policy = self.policy_factory(env)
-        except BoundaryFailure:
-            raise
         except Exception as exc:
-            raise BoundaryFailure(error_record("policy", exc)) from exc
+            raise BoundaryFailure(classify("policy", exc)) from exc
         if self.owned_policies is not None and callable(getattr(policy, "aclose", None)):
             self.owned_policies[id(policy)] = policy
         state.score = await self._play(env, policy, task, sample, seed, state)
@@ -315,7 +309,7 @@ class _Episode:
         except Exception as exc:
             if stage is None:
                 raise
-            raise BoundaryFailure(error_record(stage, exc)) from exc
+            raise BoundaryFailure(classify(stage, exc)) from exc
 
 
 class _ErrorStreak:

@@ -312,6 +312,30 @@ async def test_wrong_return_types_are_blamed_on_their_boundary(
     assert "not a Message" in t.error.message
 
 
+async def test_nested_boundary_keeps_its_classification(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    from gymforge.rollout import boundary
+
+    cfg = _config(tmp_path, num_tasks=1, group_size=1)
+
+    class Sandboxed(kit.OraclePolicy):  # type: ignore[misc,name-defined]
+        async def act(self, messages: Any, tools: Any, **kw: Any) -> Any:
+            async with boundary("sandbox"):
+                raise RuntimeError("tool crashed")
+
+    await run_async(
+        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()), policy_factory=lambda env: Sandboxed(env)
+    )
+    (t,) = read_trajectories(cfg.out)
+    assert t.error is not None
+    assert (t.error.boundary, t.error.type, t.error.message) == (
+        "sandbox",
+        "RuntimeError",
+        "tool crashed",
+    )
+
+
 def test_turn_seeds_equal_derive_seed() -> None:
     from gymforge.rollout._records import TurnSeeds as _TurnSeeds
 
