@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 from collections.abc import Callable
 
 import pytest
@@ -115,4 +114,3 @@ async def test_killing_the_harness_and_its_parent(make_traj: MakeTraj, backend: 
         "os.kill(os.getpid(), signal.SIGKILL)\n" + HONEST
     )
     await contained(make_traj, code, backend)
-    assert os.getpid() > 0  # this process is alive and well
