@@ -226,7 +226,7 @@ def run_command(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     _out.print(summary_table(result.summary, title=f"{env_id}  {policy}  ({result.run_id})"))
-    groups = group_stats(scan_trajectories(out).trajectories)
+    groups = result.groups  # of the whole file, as in the report
     if groups.groups and group_size > 1:
         _out.print(
             f"zero-variance groups (no learning signal): {len(groups.zero_variance)} of "

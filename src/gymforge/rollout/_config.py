@@ -157,6 +157,8 @@ class RunResult(BaseModel):
     """Line numbers of damaged lines moved to `<out>.damaged` before resuming."""
     summary: Summary
     """`summarize()` of the whole file, as written to the report."""
+    groups: GroupReport
+    """`group_stats()` of the whole file, as written to the report."""
 
 
 class RunReport(BaseModel):

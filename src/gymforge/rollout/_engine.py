@@ -486,9 +486,8 @@ async def _run_locked(
             remote.close()
     everything = existing + new
     summary = summarize(everything, k=config.group_size)
-    report = RunReport(
-        run_id=run_id, config=config, summary=summary, groups=group_stats(everything)
-    )
+    groups = group_stats(everything)
+    report = RunReport(run_id=run_id, config=config, summary=summary, groups=groups)
     atomic_write_text(config.report_path, report.model_dump_json(indent=2) + "\n")
     return RunResult(
         run_id=run_id,
@@ -500,6 +499,7 @@ async def _run_locked(
         errors=sum(t.error is not None for t in new),
         damaged_lines=damaged,
         summary=summary,
+        groups=groups,
     )
 
 

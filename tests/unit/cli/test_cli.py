@@ -50,6 +50,7 @@ def test_run_then_inspect(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert code == 0
     assert "pass@2" in stdout
     assert "pass^2" in stdout
+    assert "zero-variance groups (no learning signal): 3 of 3" in stdout
     assert len(read_trajectories(out)) == 6
     report = json.loads(out.with_name("a.jsonl.report.json").read_text())
     assert report["summary"]["pass_at_k"] == 1.0
