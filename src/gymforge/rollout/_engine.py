@@ -33,7 +33,7 @@ from gymforge.rollout._records import (
     replaced,
     turn_record,
 )
-from gymforge.rollout._resume import prepare_file
+from gymforge.rollout._resume import light, prepare_file
 from gymforge.rollout._stats import group_stats, summarize
 from gymforge.tasks import load_tasks
 from gymforge.types import (
@@ -451,7 +451,7 @@ async def _run_locked(
             task, sample = pending.popleft()
             trajectory = await run_episode(task, sample)
             writer.write(trajectory)
-            new.append(replaced(trajectory, messages=()))  # = light(), without model_copy
+            new.append(light(trajectory))
             display.advance(trajectory)
             streak.check(trajectory)
 

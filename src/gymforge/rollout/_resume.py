@@ -14,6 +14,7 @@ from gymforge.rollout._io import (
     move_lines,
     scan_trajectories,
 )
+from gymforge.rollout._records import replaced
 from gymforge.types import Trajectory
 
 __all__ = ["light", "prepare_file"]
@@ -24,7 +25,7 @@ def light(trajectory: Trajectory) -> Trajectory:
 
     A long run of real model episodes holds gigabytes of transcripts; the file has them.
     """
-    return trajectory.model_copy(update={"messages": ()})
+    return replaced(trajectory, messages=())
 
 
 def prepare_file(
