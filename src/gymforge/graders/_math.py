@@ -164,25 +164,37 @@ def check_math_answer(
     candidate = _candidate(response, gold_text, timeout_s, workers)
     if isinstance(candidate, MathVerdict):
         return candidate
+    return _settle(gold_text, candidate) or _sympy(gold_text, candidate, timeout_s, workers)
+
+
+def _settle(gold: str, candidate: Candidate) -> MathVerdict | None:
+    """The verdict decided in this process (hardenings, fast path, cache), or None."""
     if candidate.text is None:
         return MathVerdict(0.0, candidate.reason, "hardening")
-    spam = _spam(candidate, gold_text)
+    spam = _spam(candidate, gold)
     if spam is not None:
         return MathVerdict(0.0, spam, "hardening")
     shown = candidate.text + ("%" if candidate.percent else "")
-    fast = fast_compare(gold_text, candidate)
+    fast = fast_compare(gold, candidate)
     if fast is not None:
         return _verdict(fast, "fast", shown)
-    key = (gold_text, candidate.text, candidate.percent)
-    cached = _CACHE.get(key)
+    cached = _CACHE.get((gold, candidate.text, candidate.percent))
     if cached is not None:
         return _verdict(cached, "cache", shown)
+    return None
+
+
+def _sympy(gold: str, candidate: Candidate, timeout_s: float, workers: int | None) -> MathVerdict:
+    """The verdict of a worker process (blocking), cached when decided."""
+    assert candidate.text is not None  # noqa: S101 - _settle answered every one without text
+    key = (gold, candidate.text, candidate.percent)
     result = shared_pool(workers).call(
-        ("verify", gold_text, candidate.text, candidate.percent), timeout_s=timeout_s
+        ("verify", gold, candidate.text, candidate.percent), timeout_s=timeout_s
     )
     if isinstance(result, PoolTimeout):
         return MathVerdict(None, f"could not decide: sympy {result.reason}", "timeout")
     _CACHE.put(key, bool(result))
+    shown = candidate.text + ("%" if candidate.percent else "")
     return _verdict(bool(result), "sympy", shown)
 
 
@@ -208,11 +220,16 @@ class MathGrader(BuiltinGrader):
         text = final_text(trajectory) or ""
         gold = _gold_text(task.answer)
         boxes = find_boxed(text)
-        quick = prepare_candidate(boxes, gold) if boxes else None
-        if quick is not None and (quick.text is None or fast_compare(gold, quick) is not None):
-            verdict = self.check(task, text)
-        else:
+        if not boxes:
             verdict = await asyncio.to_thread(self.check, task, text)
+        else:  # the candidate `check` would pick: settle it here when no worker is needed
+            candidate = prepare_candidate(boxes, gold)
+            settled = _settle(gold, candidate)
+            verdict = (
+                settled
+                if settled is not None
+                else await asyncio.to_thread(_sympy, gold, candidate, self.timeout_s, self.workers)
+            )
         return Score(
             value=verdict.value,
             components={self.name: verdict.value},
