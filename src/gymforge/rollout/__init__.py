@@ -14,7 +14,6 @@ from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, erro
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._engine import (
     EnvFactory,
-    count_written,
     default_env_factory,
     resolve_policy,
     run,
@@ -54,7 +53,6 @@ __all__ = [
     "TrajectoryFile",
     "TrajectoryWriter",
     "boundary",
-    "count_written",
     "default_env_factory",
     "error_record",
     "group_stats",

@@ -22,7 +22,6 @@ from gymforge.rollout._io import (
     TrajectoryWriter,
     atomic_write_text,
     check_writable,
-    scan_trajectories,
 )
 from gymforge.rollout._progress import ProgressDisplay
 from gymforge.rollout._records import (
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EnvFactory",
-    "count_written",
     "default_env_factory",
     "resolve_policy",
     "run",
@@ -435,7 +433,7 @@ async def _run_locked(
     pending = collections.deque(
         (task, s) for task in tasks for s in range(config.group_size) if (task.id, s) not in done
     )
-    total = len(tasks) * config.group_size
+    total = config.total_episodes(len(tasks))
     already = total - len(pending)
     episode = _Episode(config, run_id, env_factory, policy_factory, grader)
     if owns_policies:
@@ -530,9 +528,3 @@ def run(
             notice=notice,
         )
     )
-
-
-def count_written(config: RunConfig) -> int:
-    """Whole trajectories of this run in its output file (for the "interrupted" message)."""
-    run_id = config.run_id
-    return sum(t.run_id == run_id for t in scan_trajectories(config.out).trajectories)
