@@ -120,10 +120,11 @@ class CodeFunctionFamily:
             add(template.draw_args(rng, params))
             attempts += 1
         signature = template.text(template.signature, params)
+        description = template.text(template.description, params)
         examples = "\n".join(f"    {_call(template.function, t)}" for t in visible)
         prompt = _PROMPT.format(
             signature=signature,
-            description=template.text(template.description, params),
+            description=description,
             examples=examples,
         )
         return Task(
@@ -137,7 +138,7 @@ class CodeFunctionFamily:
                 "solution": code,
                 "function": template.function,
                 "signature": signature,
-                "description": template.text(template.description, params),
+                "description": description,
                 "category": template.category,
                 "examples": list(visible),
             },
