@@ -83,7 +83,8 @@ class ToolEnv(TaskBound, Env):
     `step` answers every tool call with a tool message, in order; a mistake is an
     ``error: ...`` tool message, never an exception. ``self.milestones`` is reported
     in `Info.milestones` after reset and every step. A tool or hook ends the
-    episode with `end_episode` and adds step reward with `add_reward`.
+    episode with `end_episode`, cuts it short with `truncate_episode` and adds step
+    reward with `add_reward`.
 
     Args:
         family: Where tasks come from.
@@ -137,6 +138,7 @@ class ToolEnv(TaskBound, Env):
         self._seeds = SeedStream()
         self._task: Task | None = None
         self._ended = False
+        self._truncated = False
         self._step_reward = 0.0
         self.seed: int = 0
         """The current episode's seed."""
@@ -187,6 +189,13 @@ class ToolEnv(TaskBound, Env):
         """Mark the episode as terminated at the end of the current step."""
         self._ended = True
 
+    def truncate_episode(self) -> None:
+        """Mark the episode as truncated (cut short, e.g. by a limit) at the end of the step.
+
+        A later `step` raises `EnvError`; termination in the same step wins.
+        """
+        self._truncated = True
+
     def add_reward(self, reward: float) -> None:
         """Add to the current step's reward."""
         self._step_reward += reward
@@ -195,6 +204,11 @@ class ToolEnv(TaskBound, Env):
     def ended(self) -> bool:
         """True once the episode has terminated."""
         return self._ended
+
+    @property
+    def truncated(self) -> bool:
+        """True once the episode has been truncated."""
+        return self._truncated
 
     def info(self) -> Info:
         """The `Info` for the current state (a fresh copy each time)."""
@@ -217,12 +231,15 @@ class ToolEnv(TaskBound, Env):
         self.milestones = {}
         self.turn = 0
         self._ended = False
+        self._truncated = False
         self._step_reward = 0.0
         await self.on_reset(dict(options or {}))
         return list(await self.opening_messages()), self.info()
 
     async def step(self, action: Message) -> StepResult:
         """Answer the tool calls of `action`, or hand its text to `on_text`."""
+        if self._truncated:
+            raise EnvError("the episode was truncated; call reset() to start a new one")
         self._check_step(action, ended=self._ended)
         self.turn += 1
         self._step_reward = 0.0
@@ -236,5 +253,6 @@ class ToolEnv(TaskBound, Env):
             observation=tuple(observation),
             reward=self._step_reward,
             terminated=self._ended,
+            truncated=self._truncated and not self._ended,
             info=self.info(),
         )

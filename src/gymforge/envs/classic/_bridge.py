@@ -15,7 +15,7 @@ from gymforge.envs.classic._reference import ReferencePolicy, default_reference
 from gymforge.envs.classic._render import Renderer, known_env, render_generic
 from gymforge.errors import ConfigError, EnvError, ToolError
 from gymforge.graders import env_reward
-from gymforge.types import JsonValue, Message, StepResult, Task, ToolCall
+from gymforge.types import JsonValue, Message, Task, ToolCall
 
 __all__ = ["GymFamily", "GymToolEnv"]
 
@@ -133,7 +133,6 @@ class GymToolEnv(ToolEnv):
         """Sum of the env's rewards this episode."""
         self.env_steps = 0
         """Gymnasium steps taken this episode."""
-        self._truncated = False
 
     def _make_act_tool(self) -> Tool:
         lo, hi = self.action_start, self.action_start + self.n_actions - 1
@@ -154,7 +153,6 @@ class GymToolEnv(ToolEnv):
         self.obs, _ = self.gym_env.reset(seed=env_seed % 2**31)
         self.episode_return = 0.0
         self.env_steps = 0
-        self._truncated = False
 
     def _view(self) -> str:
         return self.renderer(self.gym_env, self.obs)
@@ -182,7 +180,7 @@ class GymToolEnv(ToolEnv):
         }
 
     def _act(self, action: int) -> str:
-        if self.ended or self._truncated:
+        if self.ended or self.truncated:
             raise ToolError("the episode is over; this action was not taken")
         lo, hi = self.action_start, self.action_start + self.n_actions - 1
         if isinstance(action, bool) or not isinstance(action, int) or not lo <= action <= hi:
@@ -202,18 +200,9 @@ class GymToolEnv(ToolEnv):
             self.end_episode()
             return f"{text}\nThe episode has ended (return {self.episode_return:g})."
         if truncated:
-            self._truncated = True
+            self.truncate_episode()
             return f"{text}\nThe episode was cut short by its time limit."
         return text
-
-    async def step(self, action: Message) -> StepResult:
-        """One turn; the Gymnasium env's truncation truncates the episode."""
-        if self._truncated:
-            raise EnvError("the episode was truncated; call reset() to start a new one")
-        result = await super().step(action)
-        if self._truncated and not result.terminated:
-            return result.model_copy(update={"truncated": True})
-        return result
 
     async def reference_action(self) -> Message:
         """One ``act`` call with the reference policy's action (random when there is none)."""

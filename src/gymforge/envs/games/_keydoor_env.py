@@ -20,7 +20,7 @@ from gymforge.envs.games._keydoor import (
     render,
     shortest_plan,
 )
-from gymforge.errors import EnvError, ToolError
+from gymforge.errors import ToolError
 from gymforge.graders import env_reward
 from gymforge.types import JsonValue, Message, StepResult, Task, ToolCall
 
@@ -115,7 +115,6 @@ class KeyDoorEnv(ToolEnv):
         """The current world."""
         self.state = KeyDoorState(self.layout.start)
         """The agent's position, keys, opened doors and visited rooms."""
-        self._truncated = False
 
     async def on_reset(self, options: Mapping[str, Any]) -> None:
         """Rebuild the layout from the task (a pure function of level and layout seed)."""
@@ -125,7 +124,6 @@ class KeyDoorEnv(ToolEnv):
         self.layout, optimal = _world(level, seed if isinstance(seed, int) else 0, decoy)
         self.state = KeyDoorState(self.layout.start)
         self.horizon = self._horizon or 2 * optimal + 8
-        self._truncated = False
         self.milestones = dict(milestones(self.layout, self.state))
 
     def _view(self) -> str:
@@ -199,11 +197,9 @@ class KeyDoorEnv(ToolEnv):
 
     async def step(self, action: Message) -> StepResult:
         """One turn; after `horizon` turns without reaching the goal, truncated."""
-        if self._truncated:
-            raise EnvError("the episode was truncated; call reset() to start a new one")
         result = await super().step(action)
         if not result.terminated and self.turn >= self.horizon:
-            self._truncated = True
+            self.truncate_episode()
             return result.model_copy(update={"truncated": True})
         return result
 
