@@ -6,7 +6,6 @@ The slow policy comes from ``tests/integration/slow_policies.py`` through
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -14,11 +13,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gymforge.rollout import read_trajectories, scan_trajectories
+
+from ._trajectories import comparable
 
 HERE = Path(__file__).parent
 ENV = "gymforge/Arithmetic-v0"
@@ -71,15 +71,6 @@ def _wait_for_lines(
     raise AssertionError(f"{path} never reached {count} lines")
 
 
-def _strip_wallclock(line: str) -> Any:
-    data = json.loads(line)
-    data.pop("timings")
-    for message in data["messages"]:
-        if message.get("generation"):
-            message["generation"].pop("latency_s", None)
-    return data
-
-
 def test_same_command_in_two_processes_gives_identical_trajectories(tmp_path: Path) -> None:
     files = []
     for name in ("a", "b"):
@@ -102,10 +93,9 @@ def test_same_command_in_two_processes_gives_identical_trajectories(tmp_path: Pa
         )
         assert proc.returncode == 0, proc.stderr
         files.append(out)
-    a, b = ([_strip_wallclock(x) for x in f.read_text().splitlines()] for f in files)
-    key = lambda d: (d["task_id"], d["sample"])  # noqa: E731 - completion order may differ
+    a, b = (comparable(f) for f in files)  # sorted: completion order may differ
     assert len(a) == 36
-    assert sorted(a, key=key) == sorted(b, key=key)
+    assert a == b
     assert len({d["seed"] for d in a}) == 36  # every sample has its own seed
 
 

@@ -7,15 +7,15 @@ be identical across two processes under greedy decoding (except wall-clock field
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gymforge.rollout import read_trajectories
+
+from ._trajectories import comparable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -47,18 +47,6 @@ def _run(out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _comparable(path: Path) -> list[Any]:
-    rows = []
-    for line in path.read_text().splitlines():
-        data = json.loads(line)
-        data.pop("timings")
-        for message in data["messages"]:
-            if message.get("generation"):
-                message["generation"].pop("latency_s", None)
-        rows.append(data)
-    return sorted(rows, key=lambda d: (d["task_id"], d["sample"]))
-
-
 def test_real_model_run_is_graded_resumable_and_reproducible(tmp_path: Path) -> None:
     first = _run(tmp_path / "a.jsonl")
     assert first.returncode == 0, first.stderr
@@ -77,4 +65,4 @@ def test_real_model_run_is_graded_resumable_and_reproducible(tmp_path: Path) -> 
     assert "0 episode(s) run, 2 already in the file" in again.stdout
     other = _run(tmp_path / "b.jsonl")
     assert other.returncode == 0, other.stderr
-    assert _comparable(tmp_path / "a.jsonl") == _comparable(tmp_path / "b.jsonl")
+    assert comparable(tmp_path / "a.jsonl") == comparable(tmp_path / "b.jsonl")
