@@ -181,29 +181,23 @@ class _Episode:
         started = time.time()
         t0 = time.perf_counter()
         state = EpisodeState()
-        env: Env | None = None
-        score: Score | None = None
         error: ErrorRecord | None = None
         try:
             if self.timeout is None:  # no deadline: skip the timeout scope's bookkeeping
-                env = await self._start(task, sample, seed, state)
+                await self._start(task, sample, seed, state)
             else:
                 async with asyncio.timeout(self.timeout):
-                    env = await self._start(task, sample, seed, state)
+                    await self._start(task, sample, seed, state)
         except BoundaryFailure as failure:
             error = failure.record
-            env = state.env
         except TimeoutError as exc:
             error = ErrorRecord(
                 boundary="timeout",
                 type=type(exc).__name__,
                 message=f"episode exceeded {self.timeout} s (episode_timeout_s)",
             )
-            env = state.env
-        except BaseException:
-            env = state.env
-            raise
         finally:
+            env = state.env  # set as soon as the env exists, whatever failed after
             if env is not None:
                 try:
                     await env.close()
@@ -229,7 +223,7 @@ class _Episode:
             ),
         )
 
-    async def _start(self, task: Task, sample: int, seed: int, state: EpisodeState) -> Env:
+    async def _start(self, task: Task, sample: int, seed: int, state: EpisodeState) -> None:
         """Make the env and the policy, then play; the env is left on `state` for closing."""
         try:
             env = state.env = self.env_factory()
@@ -242,7 +236,6 @@ class _Episode:
         if self.owned_policies is not None and callable(getattr(policy, "aclose", None)):
             self.owned_policies[id(policy)] = policy
         state.score = await self._play(env, policy, task, sample, seed, state)
-        return env
 
     async def _play(
         self, env: Env, policy: Policy, task: Task, sample: int, seed: int, state: EpisodeState
