@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from gymforge._util import atomic_write_text
 from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError
@@ -20,7 +21,6 @@ from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, Ru
 from gymforge.rollout._io import (
     RunLock,
     TrajectoryWriter,
-    atomic_write_text,
     check_writable,
 )
 from gymforge.rollout._progress import ProgressDisplay

@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from gymforge._util import atomic_write_text
 from gymforge.errors import ConfigError, ResumeError
 from gymforge.types import TRAJECTORY_SCHEMA_VERSION, Trajectory
 
@@ -142,21 +142,6 @@ def read_trajectories(path: Path | str, *, skip_damaged: bool = False) -> list[T
             "line(s) in all); resume the run to repair it, or read with skip_damaged=True"
         )
     return list(scanned.trajectories)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically (temp file in the same dir, fsync, os.replace)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def move_lines(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from gymforge._util import atomic_write_text
 from gymforge.errors import ResumeError
 from gymforge.rollout._config import RunConfig
 from gymforge.rollout._io import (
-    atomic_write_text,
     check_manifest,
     manifest_data,
     move_lines,

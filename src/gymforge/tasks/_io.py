@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from gymforge._util import atomic_write_text
 from gymforge.errors import ConfigError, NotFoundError
 from gymforge.types import Task
 
@@ -32,20 +33,13 @@ def save_tasks(path: str | os.PathLike[str], tasks: Iterable[Task]) -> int:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    count = 0
-    try:
-        with tmp.open("w", encoding="utf-8") as out:
-            for task in tasks:
-                if not isinstance(task, Task):
-                    name = type(task).__name__
-                    raise TypeError(f"save_tasks: expected Task objects, got {name}")
-                out.write(task.model_dump_json() + "\n")
-                count += 1
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    lines: list[str] = []
+    for task in tasks:
+        if not isinstance(task, Task):
+            raise TypeError(f"save_tasks: expected Task objects, got {type(task).__name__}")
+        lines.append(task.model_dump_json() + "\n")
+    atomic_write_text(target, "".join(lines))
+    count = len(lines)
     return count
 
 
