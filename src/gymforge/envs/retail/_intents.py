@@ -11,7 +11,7 @@ asked, the gold steps the oracle plays, the database facts that prove it done
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gymforge.envs.retail._db import options_text
@@ -243,13 +243,7 @@ class IntentBuilder:
         self._locate(d, order)
         d.check = [order.order_id, a.zip]
         d.gold.append(_confirm(f"ship order {order.order_id} to {_addr_text(a)}"))
-        args = {
-            "order_id": order.order_id,
-            "address1": a.address1,
-            "city": a.city,
-            "state": a.state,
-            "zip": a.zip,
-        }
+        args = {"order_id": order.order_id, **asdict(a)}
         d.gold.append({"call": "modify_pending_order_address", "args": args})
         d.gold.append(_done(f"order {order.order_id} will ship to {_addr_text(a)}"))
         d.expect += [
@@ -273,13 +267,7 @@ class IntentBuilder:
         d.gold.append({"say": "What is your new address?"})
         d.check = [a.zip]
         d.gold.append(_confirm(f"change your account address to {_addr_text(a)}"))
-        args = {
-            "user_id": self.user.user_id,
-            "address1": a.address1,
-            "city": a.city,
-            "state": a.state,
-            "zip": a.zip,
-        }
+        args = {"user_id": self.user.user_id, **asdict(a)}
         d.gold.append({"call": "modify_user_address", "args": args})
         d.gold.append(_done(f"your account address is now {_addr_text(a)}"))
         d.expect += [
