@@ -1,8 +1,12 @@
 """pass@k and pass^k of Retail trajectories broken down by intent type.
 
-The rollout summary groups by task and difficulty; Retail tasks also carry their
-intent kinds (``task.metadata["intent_kinds"]``), and this breaks the same two
-metrics down by them. A task with several intents counts towards each of its kinds.
+Retail tasks carry their intent kinds (``task.metadata["intent_kinds"]``) and the same
+kinds as tags (``"intent:<kind>"`` in ``metadata["tags"]``). ``gymforge.rollout.summarize``
+already reports these figures per tag (``Summary.by_tag``), and that is what ``gymforge
+run`` shows. This module stays because the env layer sits below ``gymforge.rollout`` and
+cannot import it: it gives the breakdown with no run summary, keyed by bare kind, with
+tasks that have no kinds under ``"(none)"``. Its ``pass_at_k``/``pass_hat_k`` mirror the
+rollout ones for the same reason. A task with several intents counts towards each kind.
 """
 
 from __future__ import annotations

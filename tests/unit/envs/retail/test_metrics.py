@@ -34,3 +34,22 @@ def test_breakdown_counts_a_task_towards_each_of_its_intents() -> None:
     assert out["info"] == {"tasks": 1.0, "pass@k": 1.0, "pass^k": 1.0}
     assert out["cancel"] == {"tasks": 2.0, "pass@k": 1.0, "pass^k": 0.5}
     assert intent_breakdown(rows, k=3) == {}  # too few samples per task
+
+
+def test_breakdown_agrees_with_the_run_summary_by_tag() -> None:
+    from gymforge.rollout import summarize
+
+    def task(i: int, kinds: list[str]) -> Task:
+        meta = {"intent_kinds": kinds, "tags": [f"intent:{k}" for k in kinds]}
+        return Task(id=f"retail/s0/{i}", prompt="", metadata=meta)
+
+    a, b, c = task(0, ["cancel", "info"]), task(1, ["cancel"]), task(2, ["info"])
+    rows = [traj(a, 0, 1.0), traj(a, 1, 0.0), traj(b, 0, 1.0), traj(b, 1, None)]
+    rows += [traj(c, 0, 1.0), traj(c, 1, 1.0)]
+    by_tag = summarize(rows, k=2).by_tag
+    for kind, row in intent_breakdown(rows, k=2).items():
+        tag = by_tag[f"intent:{kind}"]
+        assert (row["tasks"], row["pass@k"], row["pass^k"]) == pytest.approx(
+            (tag.tasks, tag.pass_at_k, tag.pass_hat_k)
+        )
+    assert set(intent_breakdown(rows, k=2)) == {"cancel", "info"}
