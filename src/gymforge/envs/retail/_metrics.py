@@ -5,16 +5,17 @@ kinds as tags (``"intent:<kind>"`` in ``metadata["tags"]``). ``gymforge.rollout.
 already reports these figures per tag (``Summary.by_tag``), and that is what ``gymforge
 run`` shows. This module stays because the env layer sits below ``gymforge.rollout`` and
 cannot import it: it gives the breakdown with no run summary, keyed by bare kind, with
-tasks that have no kinds under ``"(none)"``. Its ``pass_at_k``/``pass_hat_k`` mirror the
-rollout ones for the same reason. A task with several intents counts towards each kind.
+tasks that have no kinds under ``"(none)"``. Its ``pass_at_k``/``pass_hat_k`` are the shared
+ones of ``gymforge._util`` (also behind ``gymforge.rollout``) with this module's own
+message for a k larger than the samples. A task with several intents counts towards each kind.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from math import comb
 
+from gymforge import _util
 from gymforge.types import Trajectory
 
 __all__ = ["intent_breakdown", "pass_at_k", "pass_hat_k"]
@@ -29,7 +30,7 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     """
     if k > n:
         raise ValueError(f"k={k} is larger than the {n} samples")
-    return 1.0 - comb(n - c, k) / comb(n, k)
+    return _util.pass_at_k(n, c, k)
 
 
 def pass_hat_k(n: int, c: int, k: int) -> float:
@@ -41,7 +42,7 @@ def pass_hat_k(n: int, c: int, k: int) -> float:
     """
     if k > n:
         raise ValueError(f"k={k} is larger than the {n} samples")
-    return comb(c, k) / comb(n, k)
+    return _util.pass_hat_k(n, c, k)
 
 
 def intent_breakdown(
