@@ -16,6 +16,8 @@ __all__ = ["EnvCheckError", "check_env", "oracle_episode"]
 _T = TypeVar("_T")
 _UNKNOWN_TOOL = "__gymforge_check_no_such_tool__"
 _GARBAGE = "\x00 }{ ✗ garbage ``` <|im_end|> \\boxed{"
+_ORACLE_STEPS = 256
+"""Turns `oracle_episode` plays before giving up (its default)."""
 
 
 class EnvCheckError(EnvError):
@@ -27,7 +29,7 @@ async def oracle_episode(
     *,
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
-    max_steps: int = 256,
+    max_steps: int = _ORACLE_STEPS,
 ) -> Trajectory:
     """Play the env's reference solution for one episode and record it.
 
@@ -88,6 +90,47 @@ def _check_tools(info: Info, fail: Callable[[str], EnvCheckError]) -> None:
             raise fail(message) from exc
 
 
+def _declared_horizon(env: Env, fail: Callable[[str], EnvCheckError]) -> int | None:
+    """The env's ``oracle_truncates_at`` (on the unwrapped env): None, or an int >= 1."""
+    horizon = getattr(env.unwrapped, "oracle_truncates_at", None)
+    if horizon is not None and (
+        isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1
+    ):
+        raise fail(f"oracle_truncates_at must be None or an int >= 1, got {horizon!r}")
+    return horizon
+
+
+def _check_oracle_end(
+    oracle: Trajectory, horizon: int | None, fail: Callable[[str], EnvCheckError]
+) -> None:
+    """The oracle terminates; or, when the env declares a horizon, is truncated exactly there."""
+    if horizon is None:
+        if not oracle.terminated:
+            state = "was truncated" if oracle.truncated else "did not end"
+            raise fail(
+                f"the oracle (playing reference_action) {state}: it must terminate the episode "
+                "(an env whose reference lasts until a time limit declares oracle_truncates_at)"
+            )
+        return
+    turns = len(oracle.turns)
+    declared = f"the env declares oracle_truncates_at={horizon}"
+    if oracle.terminated:
+        raise fail(
+            f"the oracle (playing reference_action) terminated after {turns} turns, but "
+            f"{declared}: its reference must last until the episode is truncated"
+        )
+    if not oracle.truncated:
+        raise fail(
+            f"the oracle (playing reference_action) was still running after {turns} turns, "
+            f"but {declared}: the episode must be truncated there"
+        )
+    if turns != horizon:
+        raise fail(
+            f"the oracle (playing reference_action) was truncated after {turns} turns, but "
+            f"{declared} (is a turn limit shorter than the env's own horizon?)"
+        )
+
+
 async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
     """Check that `env` keeps the gymforge Env contract; raise `EnvCheckError` if not.
 
@@ -101,6 +144,12 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
     the episode, the same way twice; with ``grade``, its score under the env's
     grader equals the spec's ``oracle_score`` (1.0 by default; None skips it);
     ``close`` twice is harmless. The env is closed afterwards.
+
+    An env whose reference succeeds by lasting until a time limit (CartPole: balance
+    until truncated) declares it with an ``oracle_truncates_at: int`` attribute on the
+    unwrapped env; the oracle must then be truncated after exactly that many turns,
+    neither terminated earlier nor left running. Without it (None) the oracle must
+    terminate, and a truncated oracle is a breach.
 
     Args:
         env: The env to check (as `make` returns it, wrappers included).
@@ -190,12 +239,16 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
     if not isinstance(action, Message) or action.role != "assistant":
         raise fail("reference_action() must return an assistant Message")
 
-    oracle = await guarded("the oracle episode", lambda: oracle_episode(env, seed=seed))
-    if not oracle.terminated:
-        state = "was truncated" if oracle.truncated else "did not end"
-        raise fail(f"the oracle (playing reference_action) {state}: it must terminate the episode")
+    horizon = _declared_horizon(env, fail)
+    steps = _ORACLE_STEPS if horizon is None else horizon
+
+    def play_oracle() -> Awaitable[Trajectory]:
+        return oracle_episode(env, seed=seed, max_steps=steps)
+
+    oracle = await guarded("the oracle episode", play_oracle)
+    _check_oracle_end(oracle, horizon, fail)
     if deterministic:
-        again = await guarded("the oracle episode", lambda: oracle_episode(env, seed=seed))
+        again = await guarded("the oracle episode", play_oracle)
         if again.messages != oracle.messages or again.turns != oracle.turns:
             raise fail("the oracle's episode differs between two runs with the same seed")
     expected = 1.0 if spec is None else spec.oracle_score
