@@ -65,8 +65,13 @@ class GymToolEnv(ToolEnv):
 
     ``reference_action`` plays `reference` (observation -> action), by default the
     built-in policy of a known env (value iteration for FrozenLake, CliffWalking
-    and Taxi; heuristics for CartPole, MountainCar, Acrobot and Blackjack); an env
-    without one plays uniformly random actions from the episode's seeded rng.
+    and Taxi; a balancing controller for CartPole; heuristics for MountainCar, Acrobot
+    and Blackjack); an env without one plays uniformly random actions from the
+    episode's seeded rng.
+
+    In a survival env (CartPole) a good episode never terminates: Gymnasium's time
+    limit truncates it, with the full return (500 on CartPole-v1). The bridge says so
+    to `check_env` through `oracle_truncates_at`, which is then the time limit.
 
     Args:
         env: A Gymnasium id (made with ``gymnasium.make``) or an env instance.
@@ -123,6 +128,11 @@ class GymToolEnv(ToolEnv):
         self._reference = reference if reference is not None else default_reference(gym_env)
         names = action_names or (known.actions if known else None)
         self.action_text = _describe_actions(self.n_actions, self.action_start, names)
+        horizon = gym_env.spec.max_episode_steps if gym_env.spec is not None else None
+        self.oracle_truncates_at: int | None = horizon if known and known.survival else None
+        """For `check_env`: the reference lasts until Gymnasium's time limit truncates the
+        episode at this many turns (one ``act`` per turn). Set for envs whose success is
+        survival (CartPole) when they have a time limit; None: the reference terminates."""
         goal_text = goal or (known.goal if known else f"Act in the {name} environment.")
         prompt = f"{goal_text}\nActions: {self.action_text}."
         self._act_tool = self._make_act_tool()

@@ -13,8 +13,14 @@ BRIDGED: dict[str, tuple[str, int]] = {
     "gymforge/Blackjack-v0": ("Blackjack-v1", 20),
     "gymforge/MountainCar-v0": ("MountainCar-v0", 400),
     "gymforge/Acrobot-v0": ("Acrobot-v1", 1000),
+    "gymforge/CartPole-v0": ("CartPole-v1", 1000),
 }
-"""gymforge id -> (Gymnasium id, turn limit). CartPole is left out: see docs/envs/classic.md."""
+"""gymforge id -> (Gymnasium id, turn limit).
+
+Each turn limit is twice the Gymnasium time limit (where there is one), so an agent
+that sends one ``act`` per message still meets the env's own horizon: CartPole-v1 is
+truncated by Gymnasium at 500 steps (return 500), before the gymforge limit.
+"""
 
 
 def register_envs() -> None:
@@ -22,6 +28,13 @@ def register_envs() -> None:
 
     The reference policies' returns vary with the seed (slippery ice, random cards,
     random starts), so ``oracle_score`` is None; docs/envs/classic.md has their means.
+    CartPole's reference is truncated by the time limit, as the bridge declares to
+    `check_env` (``oracle_truncates_at``).
+
+    Example:
+        >>> from gymforge.env import spec
+        >>> spec("gymforge/CartPole-v0").max_turns
+        1000
     """
     for env_id, (gym_id, max_turns) in BRIDGED.items():
         register(

@@ -149,6 +149,8 @@ class KnownEnv:
     """Meaning of each action index."""
     renderer: Renderer
     """Default observation renderer."""
+    survival: bool = False
+    """Success is lasting until the time limit: a good episode is truncated, not terminated."""
 
 
 KNOWN_ENVS: dict[str, KnownEnv] = {
@@ -183,6 +185,7 @@ KNOWN_ENVS: dict[str, KnownEnv] = {
         "Keep the pole upright by pushing the cart (reward 1 per step it stays up).",
         ("push the cart left", "push the cart right"),
         _cartpole,
+        survival=True,
     ),
     "MountainCarEnv": KnownEnv(
         "MountainCar",
