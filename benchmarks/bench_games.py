@@ -23,7 +23,6 @@ from typing import Any
 
 from gymforge._util import derive_seed
 from gymforge.env import make, oracle_episode
-from gymforge.envs.classic import GymToolEnv
 from gymforge.envs.classic._register import BRIDGED
 from gymforge.envs.games import (
     ConnectFour,
@@ -139,10 +138,8 @@ async def keydoor(n: int) -> None:
 async def classic(n: int) -> None:
     print(f"| gymforge id | Gymnasium id | reference mean return | random mean return | n={n} |")
     print("|---|---|---|---|---|")
-    rows = [*BRIDGED.items(), ("(not registered)", ("CartPole-v1", 0))]
-    for env_id, (gym_id, _) in rows:
-        # Registered ids through make (with their turn limit); CartPole bare.
-        env: Any = make(env_id) if env_id in BRIDGED else GymToolEnv(gym_id)
+    for env_id, (gym_id, _) in BRIDGED.items():
+        env: Any = make(env_id)  # through make, so the turn limit applies to both agents
         n_actions = env.unwrapped.n_actions
         ref = []
         for seed in range(n):
