@@ -28,8 +28,9 @@ def register_envs() -> None:
 
     The reference policies' returns vary with the seed (slippery ice, random cards,
     random starts), so ``oracle_score`` is None; docs/envs/classic.md has their means.
-    CartPole's reference is truncated by the time limit, as the bridge declares to
-    `check_env` (``oracle_truncates_at``).
+    CartPole's is the exception: its reference balances until Gymnasium's time limit
+    truncates the episode, as the bridge declares to `check_env`
+    (``oracle_truncates_at``), so it scores the full 500 on every seed.
 
     Example:
         >>> from gymforge.env import spec
@@ -43,5 +44,5 @@ def register_envs() -> None:
             kwargs={"env": gym_id},
             description=f"Gymnasium {gym_id} via the text bridge: act(action), env reward",
             max_turns=max_turns,
-            oracle_score=None,
+            oracle_score=500.0 if gym_id == "CartPole-v1" else None,
         )
