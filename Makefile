@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 DEMO_OUT ?= runs/demo.jsonl
+# The ConnectFour solver, a C library the install compiles (hatch_build.py); rebuilt
+# here when its source changes after an editable install.
+SOLVER := src/gymforge/envs/games/_native/c4solver.so
 
 .PHONY: help demo test check lint typecheck layers pytest bench clean system-deps
 
@@ -59,7 +62,10 @@ typecheck: $(VENV)/.dev-installed
 layers: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
-pytest: $(VENV)/.dev-installed
+$(SOLVER): src/gymforge/envs/games/_native/c4solver.c hatch_build.py | $(BIN)/python
+	$(BIN)/python hatch_build.py
+
+pytest: $(VENV)/.dev-installed $(SOLVER)
 	$(BIN)/pytest -q
 
 check test: lint typecheck layers pytest
@@ -68,8 +74,8 @@ $(VENV)/.bench-installed: pyproject.toml | $(VENV)/.dev-installed
 	$(BIN)/pip install -e ".[bench]"
 	touch $@
 
-bench: $(VENV)/.dev-installed $(VENV)/.bench-installed
+bench: $(VENV)/.dev-installed $(VENV)/.bench-installed $(SOLVER)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache runs
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache runs $(SOLVER)

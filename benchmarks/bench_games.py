@@ -3,7 +3,8 @@
 Usage (prints Markdown tables for docs/envs/*.md):
 
     .venv/bin/python benchmarks/bench_games.py speed
-    .venv/bin/python benchmarks/bench_games.py games --n 100 --n-c4 20
+    .venv/bin/python benchmarks/bench_games.py solver --positions 10
+    .venv/bin/python benchmarks/bench_games.py games --n 100 --n-c4 40
     .venv/bin/python benchmarks/bench_games.py keydoor --n 50
     .venv/bin/python benchmarks/bench_games.py classic --n 100
 
@@ -28,25 +29,32 @@ from gymforge.envs.games import (
     ConnectFour,
     ConnectFourEnv,
     KeyDoorEnv,
+    NativeSolver,
+    PySolver,
     TicTacToeEnv,
     alphabeta,
     choose_move,
+    draw_opening,
+    optimal_moves,
+    solve,
 )
+from gymforge.envs.games._game_env import _optimal
 from gymforge.envs.games._keydoor import LEVELS
 from gymforge.types import Message, ToolCall
 
 Agent = Callable[[Any, random.Random], int] | None  # None = the env's reference
 
 
-def _agents(deep: int, level5: int) -> dict[str, Agent]:
+def _agents(title: str) -> dict[str, Agent]:
+    """One player per opponent level (1 random, 2-4 alpha-beta, 5 perfect), then the reference."""
+    level5 = "minimax:9 (perfect)" if title == "TicTacToe" else "perfect (solver)"
     return {
         "random": lambda s, rng: rng.choice(s.legal_moves()),
         "minimax:1": lambda s, rng: choose_move(s, 1, rng),
         "minimax:2": lambda s, rng: choose_move(s, 2, rng),
         "minimax:4": lambda s, rng: choose_move(s, 4, rng),
-        "minimax:5": lambda s, rng: choose_move(s, 5, rng),
-        f"minimax:{level5}": lambda s, rng: choose_move(s, level5, rng),
-        f"reference (depth {deep})": None,
+        level5: lambda s, rng: rng.choice(_optimal(s)),
+        "reference (perfect, deterministic)": None,
     }
 
 
@@ -64,24 +72,71 @@ async def _play(env: TicTacToeEnv | ConnectFourEnv, agent: Agent, seed: int) -> 
     return env.outcome or "draw"
 
 
+def _pct(outcomes: list[str]) -> str:
+    tally = Counter(outcomes)
+    return " / ".join(f"{100 * tally[k] / len(outcomes):.0f}" for k in ("win", "draw", "loss"))
+
+
 async def games(n: int, n_c4: int) -> None:
-    for title, cls, deep, level5, count in (
-        ("TicTacToe", TicTacToeEnv, 9, 9, n),
-        ("ConnectFour", ConnectFourEnv, 6, 6, n_c4),
-    ):
+    plan = (("TicTacToe", TicTacToeEnv, n), ("ConnectFour", ConnectFourEnv, n_c4))
+    for title, cls, count in plan:
         if count == 0:
             continue
+        if cls is ConnectFourEnv:
+            # The ceiling against perfect play: the solved value of each start position.
+            values = []
+            for seed in range(count):
+                env = ConnectFourEnv(opponent="perfect")
+                await env.reset(seed=seed)
+                v = solve(env.state)  # type: ignore[arg-type]
+                values.append("win" if v > 0 else "draw" if v == 0 else "loss")
+            print(f"\nsolved value for the agent at its first turn: {_pct(values)}")
         print(f"\n### {title}: agent (rows) vs opponent (columns), win/draw/loss % over {count}")
-        print("| agent | vs random | vs minimax:" + str(deep) + " |\n|---|---|---|")
-        for name, agent in _agents(deep, level5).items():
+        print("| agent | vs random | vs perfect |\n|---|---|---|")
+        for name, agent in _agents(title).items():
             cells = []
-            for opponent, depth in (("random", None), ("minimax", deep)):
-                env = cls(opponent=opponent, depth=depth)  # type: ignore[arg-type]
-                tally = Counter([await _play(env, agent, seed) for seed in range(count)])
-                cells.append(
-                    "/".join(f"{100 * tally[k] / count:.0f}" for k in ("win", "draw", "loss"))
-                )
+            for opponent in ("random", "perfect"):
+                env = cls(opponent=opponent)  # type: ignore[arg-type]
+                cells.append(_pct([await _play(env, agent, seed) for seed in range(count)]))
             print(f"| {name} | {cells[0]} | {cells[1]} |", flush=True)
+
+
+def _positions(stones: int, count: int, seed: int) -> list[ConnectFour]:
+    """Seeded undecided positions, drawn like the env's openings."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        state = ConnectFour.initial()
+        for move in draw_opening(state, stones, rng):
+            state = state.play(move)
+        out.append(state)
+    return out
+
+
+def solver(count: int) -> None:
+    """Seconds per perfect move by stones on the board; native vs the pure-Python twin."""
+    native = NativeSolver()
+    print("| stones | mean s/move | max s/move |\n|---|---|---|")
+    for stones in (6, 8, 10, 12, 16, 20):
+        times = []
+        for state in _positions(stones, count, stones):
+            t = time.perf_counter()
+            optimal_moves(state, native)
+            times.append(time.perf_counter() - t)
+        print(f"| {stones} | {sum(times) / len(times):.3f} | {max(times):.3f} |", flush=True)
+    # Side by side: the same algorithm in C and in Python, on the same positions.
+    positions = _positions(20, count, 99)
+    seconds = {}
+    for name, make_solver in (("native", NativeSolver), ("python", PySolver)):
+        t = time.perf_counter()
+        for state in positions:
+            optimal_moves(state, make_solver())  # type: ignore[abstract]
+        seconds[name] = time.perf_counter() - t
+    ratio = seconds["python"] / seconds["native"]
+    print(
+        f"\n{count} positions of 20 stones, all optimal moves: native {seconds['native']:.2f} s, "
+        f"python twin {seconds['python']:.2f} s: native is {ratio:.0f}x faster"
+    )
 
 
 def speed() -> None:
@@ -163,13 +218,19 @@ async def classic(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "what", nargs="?", default="speed", choices=["speed", "games", "keydoor", "classic"]
+        "what",
+        nargs="?",
+        default="speed",
+        choices=["speed", "solver", "games", "keydoor", "classic"],
     )
     parser.add_argument("--n", type=int, default=100)
-    parser.add_argument("--n-c4", type=int, default=20)
+    parser.add_argument("--n-c4", type=int, default=40)
+    parser.add_argument("--positions", type=int, default=10)
     args = parser.parse_args()
     if args.what == "speed":
         speed()
+    elif args.what == "solver":
+        solver(args.positions)
     elif args.what == "games":
         asyncio.run(games(args.n, args.n_c4))
     elif args.what == "keydoor":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import random
 from collections.abc import Mapping, Sequence
@@ -13,11 +14,13 @@ from gymforge.env import ToolEnv, tool
 from gymforge.envs.games._connect4 import ConnectFour
 from gymforge.envs.games._opponents import (
     Opponent,
+    PerfectOpponent,
     PolicyOpponent,
     RandomOpponent,
     SearchOpponent,
 )
-from gymforge.envs.games._search import GameState, choose_move
+from gymforge.envs.games._search import GameState, choose_move, move_values
+from gymforge.envs.games._solver import optimal_moves
 from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
 from gymforge.errors import ConfigError, ToolError
 from gymforge.graders import env_reward
@@ -26,7 +29,9 @@ from gymforge.types import JsonValue, Message, StepResult, Task, ToolCall
 
 __all__ = ["ConnectFourEnv", "GameFamily", "TicTacToeEnv"]
 
-OpponentSpec = Literal["level", "random", "minimax"]
+OpponentSpec = Literal["level", "random", "minimax", "perfect"]
+PERFECT = -1
+"""`_Rules.levels` value for the perfect opponent (an exact solver)."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,10 @@ class _Rules:
     title: str
     arg: str
     size: int
-    max_depth: int
-    levels: Mapping[int, int]  # difficulty -> search depth (0 = random)
+    max_depth: int  # default depth of opponent="minimax"
+    levels: Mapping[int, int]  # difficulty -> search depth (0 = random, PERFECT = solver)
     how: str
+    opening: int  # default plies of the seeded opening
 
 
 _TICTACTOE = _Rules(
@@ -51,25 +57,77 @@ _TICTACTOE = _Rules(
         "Cells are numbered 1-9 left to right, top to bottom; a free cell shows its number. "
         "Call move(cell=N) once per turn."
     ),
+    opening=0,
 )
 _CONNECTFOUR = _Rules(
     title="ConnectFour",
     arg="column",
     size=7,
     max_depth=6,
-    levels={1: 0, 2: 1, 3: 2, 4: 4, 5: 6},
+    levels={1: 0, 2: 1, 3: 2, 4: 4, 5: PERFECT},
     how=(
         "Players take turns dropping a piece (X or O) into one of 7 columns; it falls to "
         "the lowest free row. Four in a row horizontally, vertically or diagonally wins; "
         "a full board is a draw. Columns are numbered 1-7. Call move(column=N) once per turn."
     ),
+    opening=8,
 )
+MAX_OPENING = 20
+"""The longest seeded opening a game task may have (plies)."""
 
 
 @functools.lru_cache(maxsize=4096)
 def _cached_best(state: GameState, depth: int) -> int:
     """`choose_move` without an rng (a pure function), cached: replays cost nothing."""
     return choose_move(state, depth)
+
+
+@functools.lru_cache(maxsize=4096)
+def _optimal(state: GameState) -> tuple[int, ...]:
+    """Every optimal move of `state`, in the game's move order (cached per position).
+
+    ConnectFour asks the exact solver; TicTacToe takes every move whose full-depth
+    value is the best one (quickest win, else draw, else slowest loss).
+    """
+    if isinstance(state, ConnectFour):
+        return optimal_moves(state)[0]
+    values = move_values(state, 9)
+    best = max(values.values())
+    return tuple(m for m in state.legal_moves() if values[m] == best)
+
+
+def _quiet(state: GameState) -> bool:
+    """True when the mover cannot win at once and has a move after which the other cannot."""
+    after = [state.play(m) for m in state.legal_moves()]
+    if not after or any(a.winner is not None for a in after):
+        return False
+    return any(all(a.play(r).winner is None for r in a.legal_moves()) for a in after)
+
+
+def draw_opening(initial: GameState, plies: int, rng: random.Random) -> tuple[int, ...]:
+    """Random legal moves from `initial`, `plies` long, ending in an undecided position.
+
+    Openings in which a line is completed, or after which the side to move wins at
+    once or loses at once whatever it plays, are drawn again.
+
+    Example:
+        >>> import random
+        >>> opening = draw_opening(ConnectFour.initial(), 8, random.Random(0))
+        >>> len(opening), all(0 <= c < 7 for c in opening)
+        (8, True)
+    """
+    for _attempt in range(1000):
+        state, moves = initial, []
+        for _ in range(plies):
+            move = rng.choice(state.legal_moves())
+            state = state.play(move)
+            moves.append(move)
+            if state.is_over():
+                break
+        else:
+            if _quiet(state):
+                return tuple(moves)
+    raise ConfigError(f"no undecided position found after {plies} random plies: use fewer")
 
 
 class GameFamily:
@@ -80,28 +138,50 @@ class GameFamily:
         True
     """
 
-    def __init__(self, game: Literal["tictactoe", "connectfour"], *, difficulty: int = 3) -> None:
+    def __init__(
+        self,
+        game: Literal["tictactoe", "connectfour"],
+        *,
+        difficulty: int = 3,
+        opening: int | None = None,
+    ) -> None:
         if game not in ("tictactoe", "connectfour"):
             raise ValueError(f"game must be 'tictactoe' or 'connectfour', got {game!r}")
         if difficulty not in range(1, 6):
             raise ValueError(f"difficulty must be 1..5, got {difficulty!r}")
+        rules = _rules(game)
+        plies = rules.opening if opening is None else opening
+        limit = MAX_OPENING if game == "connectfour" else 6
+        if isinstance(plies, bool) or not isinstance(plies, int) or not 0 <= plies <= limit:
+            raise ValueError(f"opening must be an int 0..{limit} (plies), got {plies!r}")
         self.name: str = game
         self.difficulty: int | None = difficulty
+        self.opening = plies
+        """Plies of the seeded opening played before the agent's first move."""
 
     def generate(self, index: int, *, seed: int, difficulty: int | None = None) -> Task:
         """Task `index` at `seed`: the agent's side, drawn from the seed."""
         level = self.difficulty if difficulty is None else difficulty
         if level not in range(1, 6):
             raise ValueError(f"difficulty must be 1..5, got {level!r}")
-        player = seeded_random("gymforge.games", self.name, seed, index).choice((1, 2))
-        title = _rules(self.name).title
-        mark = "X (you move first)" if player == 1 else "O (you move second)"
+        rng = seeded_random("gymforge.games", self.name, seed, index)
+        player = rng.choice((1, 2))
+        rules = _rules(self.name)
+        metadata: dict[str, JsonValue] = {"agent_player": player}
+        start = ""
+        if self.opening:
+            initial = ConnectFour.initial() if self.name == "connectfour" else TicTacToe.initial()
+            metadata["opening"] = list(draw_opening(initial, self.opening, rng))
+            start = f" The game starts after a {self.opening}-move opening."
+            mark = "X" if player == 1 else "O"
+        else:
+            mark = "X (you move first)" if player == 1 else "O (you move second)"
         return Task(
             id=f"{self.name}/s{seed}/{index}",
-            prompt=f"Win this game of {title}. You play {mark}.",
+            prompt=f"Win this game of {rules.title}.{start} You play {mark}.",
             family=self.name,
             difficulty=level,
-            metadata={"agent_player": player},
+            metadata=metadata,
         )
 
 
@@ -123,13 +203,16 @@ class _GameEnv(ToolEnv):
         retries: int = 3,
         difficulty: int = 3,
         reference_depth: int | None = None,
+        opening: int | None = None,
     ) -> None:
-        super().__init__(GameFamily(self.game, difficulty=difficulty), env_reward())
+        family = GameFamily(self.game, difficulty=difficulty, opening=opening)
+        super().__init__(family, env_reward())
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"retries must be an int >= 0, got {retries!r}")
-        if isinstance(opponent, str) and opponent not in ("level", "random", "minimax"):
+        if isinstance(opponent, str) and opponent not in ("level", "random", "minimax", "perfect"):
             raise ValueError(
-                f"opponent must be 'level', 'random', 'minimax' or a Policy, got {opponent!r}"
+                "opponent must be 'level', 'random', 'minimax', 'perfect' or a Policy, "
+                f"got {opponent!r}"
             )
         if not isinstance(opponent, str) and not isinstance(opponent, Policy):
             raise TypeError(f"opponent must be a str or a Policy, got {type(opponent).__name__}")
@@ -140,12 +223,13 @@ class _GameEnv(ToolEnv):
         self._depth = depth
         self.retries = retries
         """Illegal turns allowed in a row before the agent loses."""
-        self.reference_depth = reference_depth or self.rules.max_depth
-        """Search depth of `reference_action` (the game's full depth by default)."""
+        self.reference_depth = reference_depth
+        """Search depth of `reference_action`; None (the default) is perfect play."""
         self.state: GameState = self._initial()
         """The current position."""
         self.agent_player = 1
         """The agent's side this episode (1 = X moves first)."""
+        self._opening: list[int] = []
         self.outcome: Literal["win", "draw", "loss"] | None = None
         """The result for the agent once the game is over."""
         self._opponent: Opponent = RandomOpponent()
@@ -177,14 +261,36 @@ class _GameEnv(ToolEnv):
             return RandomOpponent()
         if spec == "minimax":
             return SearchOpponent(self._depth or self.rules.max_depth)
+        if spec == "perfect":
+            return PerfectOpponent(_optimal)
         if level not in self.rules.levels:
             raise ConfigError(f"task difficulty must be 1-5 for {self.rules.title}, got {level}")
         depth = self.rules.levels[level]
+        if depth == PERFECT:
+            return PerfectOpponent(_optimal)
         return SearchOpponent(depth) if depth else RandomOpponent()
+
+    def _play_opening(self) -> None:
+        """Play the task's seeded opening (metadata ``opening``, 0-based moves)."""
+        opening = self.task.metadata.get("opening", [])
+        problem = f"task {self.task.id!r}: metadata 'opening' must be a list of legal moves"
+        if not isinstance(opening, list):
+            raise ConfigError(f"{problem}, got {opening!r}")
+        for move in opening:
+            if isinstance(move, bool) or not isinstance(move, int):
+                raise ConfigError(f"{problem}; {move!r} is not an int")
+            if move not in self.state.legal_moves():
+                raise ConfigError(f"{problem}; {move} is not legal after {self._opening}")
+            self.state = self.state.play(move)
+            self._opening.append(move)
+        if opening and self.state.is_over():
+            raise ConfigError(f"task {self.task.id!r}: its 'opening' ends the game: shorten it")
 
     async def on_reset(self, options: Mapping[str, Any]) -> None:
         """Set up the board and the opponent; the opponent opens when the agent is O."""
         self.state = self._initial()
+        self._opening = []
+        self._play_opening()
         player = self.task.metadata.get("agent_player", 1)
         self.agent_player = 2 if player == 2 else 1
         self.outcome = None
@@ -195,7 +301,7 @@ class _GameEnv(ToolEnv):
         self._opponent.start(seed=self.seed, player=3 - self.agent_player, intro=self._intro())
         self.milestones = {"moves": 0}
         self._opening_note = ""
-        if self.agent_player == 2:
+        if self.state.to_move != self.agent_player:
             self._opening_note = await self._opponent_turn()
 
     def _intro(self) -> str:
@@ -206,6 +312,12 @@ class _GameEnv(ToolEnv):
         mark = self._mark(self.agent_player)
         order = "first" if self.agent_player == 1 else "second"
         note = f"{self._opening_note}\n" if self._opening_note else ""
+        if self._opening:
+            played = ", ".join(
+                f"{self._mark(1 + i % 2)} {move + 1}" for i, move in enumerate(self._opening)
+            )
+            order = f"{order} after the opening"
+            note = f"The game starts after a {len(self._opening)}-move opening: {played}.\n{note}"
         return [
             Message.system(
                 f"{self._intro()} An illegal move is answered with an error and you may "
@@ -348,10 +460,16 @@ class _GameEnv(ToolEnv):
         )
 
     async def reference_action(self) -> Message:
-        """Optimal play: the alpha-beta move at `reference_depth` (see docs/envs/games.md)."""
+        """Perfect play (the first optimal move in the game's order); see docs/envs/games.md.
+
+        With `reference_depth` set, the alpha-beta move at that depth instead.
+        """
         if self.ended or self._forfeit_pending or self.state.is_over():
             return Message.assistant("The game is over.")
-        move = self._best(self.reference_depth)
+        if self.reference_depth is None:
+            move = (await asyncio.to_thread(_optimal, self.state))[0]
+        else:
+            move = self._best(self.reference_depth)
         call = ToolCall.make("move", {self.rules.arg: move + 1}, id=f"ref-{self.turn}")
         return Message.assistant(tool_calls=[call])
 
@@ -365,11 +483,14 @@ class TicTacToeEnv(_GameEnv):
     (self-play). The reference action is perfect play (full-depth search).
 
     Args:
-        opponent: "level" (by task difficulty 1-5), "random", "minimax" or a `Policy`.
+        opponent: "level" (by task difficulty 1-5), "random", "minimax", "perfect" or
+            a `Policy`.
         depth: Search depth for ``opponent="minimax"`` (default: the full game).
         retries: Illegal turns in a row allowed before the agent loses.
         difficulty: Default task difficulty (the opponent's strength under "level").
         reference_depth: Search depth of `reference_action` (default: perfect play).
+        opening: Plies of a seeded random opening played before the agent's first
+            move (default 0, the empty board; at most 6).
 
     Example:
         >>> import asyncio
@@ -407,15 +528,20 @@ class ConnectFourEnv(_GameEnv):
     """``gymforge/ConnectFour-v0``: ConnectFour against a seeded opponent, reward +1/0/-1.
 
     The agent calls ``move(column=N)`` (columns 1-7). Illegal turns, opponents and
-    self-play work as in `TicTacToeEnv`. The reference action is alpha-beta at
-    ``reference_depth`` plies (6 by default): strong, not proven perfect.
+    self-play work as in `TicTacToeEnv`. Each task starts from a seeded random
+    opening (8 plies by default). The reference action is perfect play from an
+    exact solver (`gymforge.envs.games.optimal_moves`), as is ``opponent="perfect"``
+    and difficulty 5.
 
     Args:
-        opponent: "level" (by task difficulty 1-5), "random", "minimax" or a `Policy`.
+        opponent: "level" (by task difficulty 1-5), "random", "minimax", "perfect" or
+            a `Policy`.
         depth: Search depth for ``opponent="minimax"`` (default 6).
         retries: Illegal turns in a row allowed before the agent loses.
         difficulty: Default task difficulty (the opponent's strength under "level").
-        reference_depth: Search depth of `reference_action` (default 6).
+        reference_depth: Search depth of `reference_action` (default: perfect play).
+        opening: Plies of the seeded opening (default 8, at most 20). Perfect play
+            from fewer than 8 stones can take minutes per move (docs/envs/games.md).
 
     Example:
         >>> import asyncio

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from gymforge._util import derive_seed
@@ -11,7 +12,7 @@ from gymforge.envs.games._search import GameState, choose_move
 from gymforge.policy import Policy
 from gymforge.types import Message, Sampling, ToolCall, ToolSpec
 
-__all__ = ["Opponent", "PolicyOpponent", "RandomOpponent", "SearchOpponent"]
+__all__ = ["Opponent", "PerfectOpponent", "PolicyOpponent", "RandomOpponent", "SearchOpponent"]
 
 
 class Opponent(Protocol):
@@ -74,6 +75,38 @@ class SearchOpponent:
     async def choose(self, state: GameState, board: str, rng: random.Random) -> int | None:
         """A best move by alpha-beta at `depth` plies."""
         return choose_move(state, self.depth, rng)
+
+
+class PerfectOpponent:
+    """Perfect play from an exact solver; ties between optimal moves broken by the rng.
+
+    Args:
+        optimal: Every optimal move of a position (the solver's answer). It runs in a
+            worker thread, so a long search does not stall other episodes.
+
+    Example:
+        >>> import asyncio, random
+        >>> from gymforge.envs.games import ConnectFour, optimal_moves
+        >>> s = ConnectFour.initial()
+        >>> for col in (3, 3, 2, 2, 4, 4):
+        ...     s = s.play(col)
+        >>> opp = PerfectOpponent(lambda state: optimal_moves(state)[0])
+        >>> asyncio.run(opp.choose(s, "", random.Random(0))) in (1, 5)  # either win
+        True
+    """
+
+    name = "perfect"
+
+    def __init__(self, optimal: Callable[[GameState], Sequence[int]]) -> None:
+        self._optimal = optimal
+
+    def start(self, *, seed: int, player: int, intro: str) -> None:
+        """Nothing to prepare."""
+
+    async def choose(self, state: GameState, board: str, rng: random.Random) -> int | None:
+        """One of the optimal moves, drawn from the episode's rng."""
+        moves = await asyncio.to_thread(self._optimal, state)
+        return rng.choice(tuple(moves))
 
 
 class PolicyOpponent:
