@@ -15,9 +15,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from gymforge.cli._render import fmt, summary_table, transcript
+from gymforge.cli._render import curriculum_line, fmt, summary_table, transcript
 from gymforge.errors import ConfigError, GymforgeError, NotFoundError
 from gymforge.rollout import (
+    CurriculumSpec,
     EnvFactory,
     RunConfig,
     group_stats,
@@ -191,8 +192,50 @@ def run_command(
             "--progress/--no-progress", help="Progress bar (default: if stderr is a TTY)."
         ),
     ] = None,
+    curriculum: Annotated[
+        bool,
+        typer.Option(
+            "--curriculum",
+            help="Draw tasks in waves whose difficulty follows the policy's success "
+            "(see docs/rollout.md).",
+        ),
+    ] = False,
+    curriculum_window: Annotated[
+        int | None,
+        typer.Option(min=1, help="Episodes judged together before the level may move [8]."),
+    ] = None,
+    curriculum_up: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Success rate at or above which the level rises [0.8]."
+        ),
+    ] = None,
+    curriculum_down: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Success rate at or below which it falls [0.3]."),
+    ] = None,
+    curriculum_start: Annotated[
+        int | None, typer.Option(min=1, help="Level of the first wave [1].")
+    ] = None,
+    curriculum_threshold: Annotated[
+        float | None,
+        typer.Option(help="An episode succeeds when its reward is >= this [1.0]."),
+    ] = None,
 ) -> None:
     """Roll out a policy on an env, write trajectories, print and save a summary."""
+    spec = _curriculum_spec(
+        curriculum,
+        window=curriculum_window,
+        up=curriculum_up,
+        down=curriculum_down,
+        start=curriculum_start,
+        threshold=curriculum_threshold,
+        clashes={
+            "--difficulty": difficulty is not None,
+            "--tasks-file": tasks_file is not None,
+            "--retry-errors": retry_errors,
+        },
+    )
     try:
         config = RunConfig(
             env_id=env_id,
@@ -212,6 +255,7 @@ def run_command(
             retry_errors=retry_errors,
             backend=backend,  # pydantic checks the literal
             ray_address=address,
+            curriculum=spec,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -226,6 +270,8 @@ def run_command(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     _out.print(summary_table(result.summary, title=f"{env_id}  {policy}  ({result.run_id})"))
+    if result.curriculum is not None:
+        _out.print(curriculum_line(result.curriculum), markup=False, soft_wrap=True)
     groups = result.groups  # of the whole file, as in the report
     if groups.groups and group_size > 1:
         _out.print(
@@ -238,6 +284,59 @@ def run_command(
         markup=False,
         soft_wrap=True,
     )
+
+
+_CLASH_REASONS = {
+    "--difficulty": "the curriculum picks the level",
+    "--tasks-file": "the curriculum draws from the env's task family",
+    "--retry-errors": "later waves were drawn from the recorded outcomes",
+}
+
+
+def _curriculum_spec(
+    enabled: bool,
+    *,
+    window: int | None,
+    up: float | None,
+    down: float | None,
+    start: int | None,
+    threshold: float | None,
+    clashes: dict[str, bool],
+) -> CurriculumSpec | None:
+    """The `--curriculum*` flags as a spec; each bad value or combination names its flag."""
+    given = {
+        "--curriculum-window": window,
+        "--curriculum-up": up,
+        "--curriculum-down": down,
+        "--curriculum-start": start,
+        "--curriculum-threshold": threshold,
+    }
+    if not enabled:
+        stray = [flag for flag, value in given.items() if value is not None]
+        if stray:
+            raise ConfigError(f"{stray[0]} needs --curriculum (add it, or drop {stray[0]})")
+        return None
+    for flag, clash in clashes.items():
+        if clash:
+            raise ConfigError(
+                f"--curriculum cannot be combined with {flag}: {_CLASH_REASONS[flag]}"
+            )
+    defaults = CurriculumSpec()
+    low = defaults.down if down is None else down
+    high = defaults.up if up is None else up
+    if low >= high:
+        raise ConfigError(
+            f"--curriculum-down {low:g} must be below --curriculum-up {high:g} "
+            "(the level falls at or below down and rises at or above up)"
+        )
+    values = {
+        "window": window,
+        "up": up,
+        "down": down,
+        "start_level": start,
+        "threshold": threshold,
+    }
+    return CurriculumSpec(**{k: v for k, v in values.items() if v is not None})
 
 
 def _remote_env_factory(config: RunConfig, url: str, transport: str) -> EnvFactory:

@@ -9,10 +9,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gymforge.rollout import Summary
+from gymforge.rollout import CurriculumReport, Summary
 from gymforge.types import Message, Trajectory
 
-__all__ = ["fmt", "summary_table", "transcript"]
+__all__ = ["curriculum_line", "fmt", "summary_table", "transcript"]
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -62,6 +62,29 @@ def summary_table(summary: Summary, *, title: str) -> Table:
     for name, value in rows:
         table.add_row(name, value)
     return table
+
+
+def curriculum_line(report: CurriculumReport) -> str:
+    """The level path of a curriculum run, runs of equal levels folded as ``level x waves``.
+
+    Example:
+        >>> from gymforge.rollout import CurriculumReport, WaveReport
+        >>> waves = [WaveReport(level=v, tasks=8, episodes=8, successes=8) for v in (1, 1, 2)]
+        >>> curriculum_line(CurriculumReport(family="f", levels=(1, 2, 3), wave_size=8,
+        ...                                  waves=tuple(waves), final_level=3))
+        'curriculum f (levels 1-3, 3 waves of 8 tasks): 1x2 -> 2; final level 3'
+    """
+    steps: list[list[int]] = []
+    for level in report.level_path:
+        if steps and steps[-1][0] == level:
+            steps[-1][1] += 1
+        else:
+            steps.append([level, 1])
+    path = " -> ".join(f"{level}x{n}" if n > 1 else str(level) for level, n in steps) or "-"
+    return (
+        f"curriculum {report.family} (levels {report.level_span}, {len(report.waves)} waves of "
+        f"{report.wave_size} tasks): {path}; final level {report.final_level}"
+    )
 
 
 def _message_body(message: Message) -> Text:

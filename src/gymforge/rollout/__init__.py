@@ -12,6 +12,7 @@ Example:
 
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
+from gymforge.rollout._curriculum import CurriculumReport, CurriculumSpec, WaveReport
 from gymforge.rollout._engine import (
     EnvFactory,
     default_env_factory,
@@ -40,6 +41,8 @@ from gymforge.rollout._stats import (
 __all__ = [
     "Boundary",
     "BoundaryFailure",
+    "CurriculumReport",
+    "CurriculumSpec",
     "DEFAULT_NUM_TASKS",
     "DamagedLine",
     "DifficultySummary",
@@ -52,6 +55,7 @@ __all__ = [
     "Summary",
     "TrajectoryFile",
     "TrajectoryWriter",
+    "WaveReport",
     "boundary",
     "default_env_factory",
     "error_record",

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
+from gymforge.rollout._curriculum import CurriculumReport, CurriculumSpec
 from gymforge.rollout._stats import GroupReport, Summary
 from gymforge.types import Sampling
 
@@ -39,6 +40,7 @@ class RunConfig(BaseModel):
     episode produces; `out`, `concurrency`, `num_tasks`, `episode_timeout_s`,
     `max_consecutive_errors`, `retry_errors`, `backend` and `ray_address` are not part
     of it, so a resume may raise the task count or the concurrency, or move to Ray.
+    The curriculum settings are part of it: a resume with other settings is refused.
 
     Example:
         >>> cfg = RunConfig(env_id="gymforge/Arithmetic-v0", policy="oracle", out="t.jsonl")
@@ -88,10 +90,32 @@ class RunConfig(BaseModel):
     """Where episodes run: in this process, or on Ray actors (same seeds, same results)."""
     ray_address: str | None = None
     """For the Ray backend: the cluster address (None: a running or new local instance)."""
+    curriculum: CurriculumSpec | None = None
+    """Draw the family's tasks in waves at a level that follows the policy's success
+    (see `CurriculumSpec`); None draws every task at `difficulty`."""
+
+    @model_validator(mode="after")
+    def _curriculum_alone(self) -> RunConfig:
+        if self.curriculum is None:
+            return self
+        clashes = [
+            (self.difficulty is not None, "difficulty (the curriculum picks the level)"),
+            (self.tasks_file is not None, "tasks_file (the curriculum draws from the family)"),
+            (
+                self.retry_errors,
+                "retry_errors (later waves were drawn from those outcomes)",
+            ),
+        ]
+        for clash, what in clashes:
+            if clash:
+                raise ValueError(f"curriculum cannot be combined with {what}")
+        return self
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide what episodes produce, as JSON-ready data."""
         data = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
+        if self.curriculum is None:
+            del data["curriculum"]  # run ids of runs without one stay what they were
         if self.tasks_file is not None:
             data["tasks_file_sha256"] = _file_digest(self.tasks_file)
         return data
@@ -159,6 +183,8 @@ class RunResult(BaseModel):
     """`summarize()` of the whole file, as written to the report."""
     groups: GroupReport
     """`group_stats()` of the whole file, as written to the report."""
+    curriculum: CurriculumReport | None = None
+    """The level path of a curriculum run (None without one)."""
 
 
 class RunReport(BaseModel):
@@ -174,3 +200,5 @@ class RunReport(BaseModel):
     """`summarize()` of every trajectory in the file."""
     groups: GroupReport
     """`group_stats()` of every trajectory in the file (GRPO view)."""
+    curriculum: CurriculumReport | None = None
+    """The level path of a curriculum run: the level of every wave and the final one."""

@@ -8,7 +8,7 @@ import gc
 import importlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gymforge._util import atomic_write_text
@@ -18,6 +18,12 @@ from gymforge.errors import ConfigError, PolicyError
 from gymforge.policy import Policy, PolicyFactory, make_policy_factory
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, classify
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
+from gymforge.rollout._curriculum import (
+    CurriculumReport,
+    CurriculumWaves,
+    WavePlan,
+    family_levels,
+)
 from gymforge.rollout._io import (
     RunLock,
     TrajectoryWriter,
@@ -34,7 +40,7 @@ from gymforge.rollout._records import (
 )
 from gymforge.rollout._resume import light, prepare_file
 from gymforge.rollout._stats import group_stats, summarize
-from gymforge.tasks import load_tasks
+from gymforge.tasks import TaskFamily, load_tasks
 from gymforge.types import (
     ErrorRecord,
     Info,
@@ -103,6 +109,21 @@ def default_env_factory(config: RunConfig) -> EnvFactory:
     return factory
 
 
+async def _env_family(config: RunConfig, env_factory: EnvFactory) -> TaskFamily:
+    """The task family of the env the run makes (the env is closed again)."""
+    try:
+        env = env_factory()
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot make {config.env_id} with env_kwargs={config.env_kwargs} and "
+            f"max_turns={config.max_turns}: {exc}"
+        ) from exc
+    try:
+        return env.task_family
+    finally:
+        await env.close()
+
+
 async def _load_tasks(config: RunConfig, env_factory: EnvFactory) -> list[Task]:
     if config.tasks_file is not None:
         tasks = load_tasks(config.tasks_file)
@@ -114,34 +135,69 @@ async def _load_tasks(config: RunConfig, env_factory: EnvFactory) -> list[Task]:
                 )
             tasks = tasks[: config.num_tasks]
     else:
+        family = await _env_family(config, env_factory)
+        count = config.num_tasks or DEFAULT_NUM_TASKS
         try:
-            env = env_factory()
-        except (TypeError, ValueError) as exc:
+            tasks = [
+                family.generate(i, seed=config.seed, difficulty=config.difficulty)
+                for i in range(count)
+            ]
+        except (ValueError, TypeError) as exc:
             raise ConfigError(
-                f"cannot make {config.env_id} with env_kwargs={config.env_kwargs} and "
-                f"max_turns={config.max_turns}: {exc}"
+                f"task family {family.name!r} of {config.env_id} rejected the request "
+                f"(difficulty={config.difficulty}): {exc}"
             ) from exc
-        try:
-            family = env.task_family
-            count = config.num_tasks or DEFAULT_NUM_TASKS
-            try:
-                tasks = [
-                    family.generate(i, seed=config.seed, difficulty=config.difficulty)
-                    for i in range(count)
-                ]
-            except (ValueError, TypeError) as exc:
-                raise ConfigError(
-                    f"task family {family.name!r} of {config.env_id} rejected the request "
-                    f"(difficulty={config.difficulty}): {exc}"
-                ) from exc
-        finally:
-            await env.close()
     seen: set[str] = set()
     for task in tasks:
         if task.id in seen:
             raise ConfigError(f"task id {task.id!r} appears twice; task ids must be unique")
         seen.add(task.id)
     return tasks
+
+
+class _OneWave:
+    """The plan of a run over a fixed task list: every unfinished episode, in one wave."""
+
+    def __init__(self, config: RunConfig, tasks: list[Task], done: set[tuple[str, int]]) -> None:
+        samples = range(config.group_size)
+        self._pending = [(t, s) for t in tasks for s in samples if (t.id, s) not in done]
+        self.total = config.total_episodes(len(tasks))
+        self.skipped = self.total - len(self._pending)
+
+    def next_wave(self, finished: Sequence[Trajectory]) -> list[tuple[Task, int]]:
+        pending, self._pending = self._pending, []
+        return pending
+
+    def report(self) -> CurriculumReport | None:
+        return None
+
+
+_PlanFactory = Callable[[set[tuple[str, int]], list[Trajectory]], WavePlan]
+"""Builds a run's plan from the finished keys and episodes of its file."""
+
+
+async def _plan_factory(config: RunConfig, env_factory: EnvFactory) -> _PlanFactory:
+    """Fixed tasks (drawn now, so bad requests fail before the lock), or curriculum waves."""
+    spec = config.curriculum
+    if spec is None:
+        tasks = await _load_tasks(config, env_factory)
+        return lambda done, existing: _OneWave(config, tasks, done)
+    family = await _env_family(config, env_factory)
+    levels = family_levels(family, spec, seed=config.seed, where=config.env_id)
+    num_tasks = config.num_tasks or DEFAULT_NUM_TASKS
+
+    def curriculum(done: set[tuple[str, int]], existing: list[Trajectory]) -> WavePlan:
+        return CurriculumWaves(
+            family,
+            levels,
+            spec,
+            seed=config.seed,
+            group_size=config.group_size,
+            num_tasks=num_tasks,
+            recorded=existing,
+        )
+
+    return curriculum
 
 
 class _Episode:
@@ -388,7 +444,7 @@ async def run_async(
     owns_policies = policy_factory is None
     if policy_factory is None:
         policy_factory = resolve_policy(config.policy)
-    tasks = await _load_tasks(config, env_factory)
+    make_plan = await _plan_factory(config, env_factory)
     run_id = config.run_id
     check_writable(config.out)
     lock = RunLock(config.out)
@@ -396,7 +452,7 @@ async def run_async(
         return await _run_locked(
             config,
             run_id,
-            tasks,
+            make_plan,
             env_factory,
             policy_factory,
             grader,
@@ -412,7 +468,7 @@ async def run_async(
 async def _run_locked(
     config: RunConfig,
     run_id: str,
-    tasks: list[Task],
+    make_plan: _PlanFactory,
     env_factory: EnvFactory,
     policy_factory: PolicyFactory,
     grader: Grader | None,
@@ -423,11 +479,8 @@ async def _run_locked(
     injected: tuple[EnvFactory | None, PolicyFactory | None],
 ) -> RunResult:
     done, existing, damaged = prepare_file(config, run_id, say)
-    pending = collections.deque(
-        (task, s) for task in tasks for s in range(config.group_size) if (task.id, s) not in done
-    )
-    total = config.total_episodes(len(tasks))
-    already = total - len(pending)
+    plan = make_plan(done, existing)
+    wave = plan.next_wave([])
     episode = _Episode(config, run_id, env_factory, policy_factory, grader)
     if owns_policies:
         episode.owned_policies = {}
@@ -437,7 +490,9 @@ async def _run_locked(
     new: list[Trajectory] = []
     writer = TrajectoryWriter(config.out)
 
-    async def worker(display: ProgressDisplay) -> None:
+    async def worker(
+        pending: collections.deque[tuple[Task, int]], display: ProgressDisplay
+    ) -> None:
         while pending:
             task, sample = pending.popleft()
             trajectory = await run_episode(task, sample)
@@ -446,27 +501,35 @@ async def _run_locked(
             display.advance(trajectory)
             streak.check(trajectory)
 
+    async def run_wave(pairs: list[tuple[Task, int]], display: ProgressDisplay) -> None:
+        pending = collections.deque(pairs)
+        workers = [
+            asyncio.create_task(worker(pending, display))
+            for _ in range(min(config.concurrency, len(pending)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
     # Objects that exist before the run (modules, registry, tasks) live as long as it:
     # freezing them keeps the cyclic GC from rescanning them on every full collection,
     # which was the largest engine cost with a thousand episodes in flight.
     gc.freeze()
     try:
-        with ProgressDisplay(len(pending), enabled=progress, description=config.env_id) as display:
-            workers = [
-                asyncio.create_task(worker(display))
-                for _ in range(min(config.concurrency, len(pending)))
-            ]
-            try:
-                await asyncio.gather(*workers)
-            finally:
-                for w in workers:
-                    w.cancel()
-                await asyncio.gather(*workers, return_exceptions=True)
+        todo = plan.total - plan.skipped  # a curriculum may find more of its waves in the file
+        with ProgressDisplay(todo, enabled=progress, description=config.env_id) as display:
+            while wave:  # a wave starts when the previous one has finished (curriculum)
+                start = len(new)
+                await run_wave(wave, display)
+                wave = plan.next_wave(new[start:])
     except (asyncio.CancelledError, KeyboardInterrupt):
         writer.close()
         say(
-            f"interrupted: {already + len(new)} of {total} episodes written to {config.out}; "
-            "run the same command again to resume"
+            f"interrupted: {plan.skipped + len(new)} of {plan.total} episodes written to "
+            f"{config.out}; run the same command again to resume"
         )
         raise
     finally:
@@ -478,19 +541,23 @@ async def _run_locked(
     everything = existing + new
     summary = summarize(everything, k=config.group_size)
     groups = group_stats(everything)
-    report = RunReport(run_id=run_id, config=config, summary=summary, groups=groups)
+    curriculum = plan.report()
+    report = RunReport(
+        run_id=run_id, config=config, summary=summary, groups=groups, curriculum=curriculum
+    )
     atomic_write_text(config.report_path, report.model_dump_json(indent=2) + "\n")
     return RunResult(
         run_id=run_id,
         out=config.out,
         report_path=config.report_path,
-        total=total,
-        skipped=already,
+        total=plan.total,
+        skipped=plan.skipped,
         completed=len(new),
         errors=sum(t.error is not None for t in new),
         damaged_lines=damaged,
         summary=summary,
         groups=groups,
+        curriculum=curriculum,
     )
 
 

@@ -2,10 +2,11 @@
 
 Each family starts at `start_level`. After every `window` outcomes recorded at
 the current level the curriculum looks at their success rate: at or above `up`
-the level rises by one, at or below `down` it falls by one (within 1-5), and the
-window starts afresh. Tasks are ``family.generate(i, seed=derive_seed(seed, name),
-difficulty=level)`` with ``i`` counting that family's draws, so the whole run is
-a pure function of the seed and the sequence of outcomes: `replay` recomputes it.
+the level rises by one, at or below `down` it falls by one (within `levels`,
+1-5 unless configured), and the window starts afresh. Tasks are
+``family.generate(i, seed=derive_seed("curriculum", seed, name), difficulty=level)``
+with ``i`` counting that family's draws, so the whole run is a pure function of the
+seed and the sequence of outcomes: `replay` recomputes it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class CurriculumConfig:
     Example:
         >>> CurriculumConfig(window=4, up=0.75, down=0.25).window
         4
+        >>> CurriculumConfig(levels=(1, 2, 3), start_level=3).levels
+        (1, 2, 3)
     """
 
     window: int = 8
@@ -38,14 +41,19 @@ class CurriculumConfig:
     """Success rate at or below which the level falls."""
     start_level: int = 1
     """Level every family starts at."""
+    levels: tuple[int, ...] = LEVELS
+    """The levels, in increasing difficulty; a move goes to the neighbouring entry.
+    The reasoning families know 1-5; other families declare their own (code: 1-3)."""
 
     def __post_init__(self) -> None:
         if self.window < 1:
             raise ValueError(f"window must be >= 1, got {self.window}")
         if not 0.0 <= self.down < self.up <= 1.0:
             raise ValueError(f"need 0 <= down < up <= 1, got down={self.down} up={self.up}")
-        if self.start_level not in LEVELS:
-            raise ValueError(f"start_level must be 1-5, got {self.start_level}")
+        if not self.levels or list(self.levels) != sorted(set(self.levels)):
+            raise ValueError(f"levels must be increasing and non-empty, got {self.levels}")
+        if self.start_level not in self.levels:
+            raise ValueError(f"start_level must be one of {self.levels}, got {self.start_level}")
 
 
 @dataclass
@@ -120,10 +128,12 @@ class Curriculum:
         state.outcomes.append(bool(success))
         if len(state.outcomes) >= self.config.window:
             rate = sum(state.outcomes) / len(state.outcomes)
-            if rate >= self.config.up and state.level < LEVELS[-1]:
-                state.level += 1
-            elif rate <= self.config.down and state.level > LEVELS[0]:
-                state.level -= 1
+            levels = self.config.levels
+            at = levels.index(state.level)
+            if rate >= self.config.up and at + 1 < len(levels):
+                state.level = levels[at + 1]
+            elif rate <= self.config.down and at > 0:
+                state.level = levels[at - 1]
             state.outcomes.clear()
         return state.level
 
