@@ -33,10 +33,11 @@ class LeveledFamily:
 
     name = "leveled"
     difficulty: int | None = None
+    levels = (1, 2, 3, 4, 5)
 
     def generate(self, index: int, *, seed: int, difficulty: int | None = None) -> Task:
         difficulty = 1 if difficulty is None else difficulty
-        if difficulty not in (1, 2, 3, 4, 5):
+        if difficulty not in self.levels:
             raise ValueError(f"difficulty must be 1-5, got {difficulty}")
         return Task(
             id=f"leveled/d{difficulty}/s{seed}/{index}",
@@ -45,6 +46,12 @@ class LeveledFamily:
             family=self.name,
             difficulty=difficulty,
         )
+
+
+class ThreeLevelFamily(LeveledFamily):
+    """Levels 1-3 only, like the code and retail families."""
+
+    levels = (1, 2, 3)
 
 
 class LevellessFamily(LeveledFamily):
@@ -142,6 +149,16 @@ async def test_levels_climb_to_the_cap_and_oscillate_there(
     report_file = result.report_path.read_text()
     assert '"level": 3' in report_file
     assert '"final_level": 3' in report_file
+
+
+async def test_a_three_level_family_tops_out_at_its_own_last_level(
+    kit: SimpleNamespace, tmp_path: Path
+) -> None:
+    result = await _run(kit, _config(tmp_path, num_tasks=24), family=ThreeLevelFamily, cap=9)
+    assert result.curriculum is not None
+    assert result.curriculum.levels == (1, 2, 3)
+    assert result.curriculum.level_path == (1, 2, 3, 3, 3, 3)  # never asks for level 4
+    assert result.summary.errors == 0
 
 
 async def test_group_samples_count_as_outcomes_and_size_the_wave(
