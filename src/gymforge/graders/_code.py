@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib.machinery
 import json
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -43,12 +46,15 @@ from gymforge.types import JsonValue, Score, Task, Trajectory
 __all__ = [
     "CaseResult",
     "CodeSource",
+    "GradedFiles",
     "StdoutTestsGrader",
     "TestReport",
     "UnitTestsGrader",
+    "check_file_name",
     "compare_stdout",
     "extract_code",
     "files_from_tool_calls",
+    "replay_written_files",
     "run_unit_tests",
     "shared_sandbox",
     "stdout_tests",
@@ -58,6 +64,12 @@ __all__ = [
 CodeSource = Literal["code_block", "write_file"]
 """Where the candidate's code is: the last fenced block of the final answer, or the
 ``solution.py`` left by the transcript's ``write_file`` tool calls."""
+
+GradedFiles = Literal["solution", "all"]
+"""What ``source="write_file"`` hidden tests see: solution.py alone, or all written files."""
+
+_PROTECTED = frozenset(sys.stdlib_module_names) | {"sitecustomize", "usercustomize"}
+_IMPORTABLE = tuple(importlib.machinery.all_suffixes())
 
 DEFAULT_LIMITS = Limits(wall=3.0, cpu=3, memory=512 * 1024 * 1024, processes=16)
 """Limits of one test case unless a grader is given others."""
@@ -120,12 +132,16 @@ def files_from_tool_calls(trajectory: Trajectory, tool: str = "write_file") -> d
         >>> files_from_tool_calls(traj)
         {'a.py': 'x = 1'}
     """
+    return dict(_written(trajectory, tool))
+
+
+def _written(trajectory: Trajectory, tool: str = "write_file") -> list[tuple[str, str]]:
     replies = {
         m.tool_call_id: m.content or ""
         for m in trajectory.messages
         if m.role == "tool" and m.tool_call_id is not None
     }
-    files: dict[str, str] = {}
+    writes: list[tuple[str, str]] = []
     for message in trajectory.messages:
         for call in message.tool_calls or ():
             if call.name != tool or replies.get(call.id, "error:").startswith("error:"):
@@ -135,8 +151,78 @@ def files_from_tool_calls(trajectory: Trajectory, tool: str = "write_file") -> d
             except ValueError:
                 continue
             if isinstance(args, dict) and isinstance(args.get("path"), str):
-                files[args["path"]] = str(args.get("content", ""))
-    return files
+                writes.append((args["path"], str(args.get("content", ""))))
+    return writes
+
+
+def check_file_name(path: str) -> str:
+    """The canonical name of a file an agent may write, or `ValueError` saying why not.
+
+    A name is a relative POSIX path inside the working directory (no ``..``, NUL or
+    backslash), made canonical (``./a.py`` is ``a.py``). Names under ``_harness`` are
+    the trusted harness's, and a module or package that would shadow a standard-library
+    module (``json.py``, ``unittest/__init__.py``) is refused, so no written file can
+    replace code the harness runs. Data files (``json.txt``) are fine.
+
+    Example:
+        >>> check_file_name("./helpers/util.py")
+        'helpers/util.py'
+        >>> check_file_name("json.py")
+        Traceback (most recent call last):
+        ...
+        ValueError: 'json.py' shadows the standard-library module 'json': rename it
+    """
+    pure = PurePosixPath(path)
+    if not path or pure.is_absolute() or ".." in pure.parts or "\\" in path or "\0" in path:
+        raise ValueError(f"path must be relative inside the working directory, got {path!r}")
+    name = str(pure)
+    if name == "." or name.startswith("_harness"):
+        raise ValueError(f"{path!r} is reserved: paths starting with '_harness' are the harness's")
+    parts = pure.parts
+    module = parts[0].split(".", 1)[0]
+    package = len(parts) == 2 and parts[1].split(".", 1)[0] == "__init__"
+    importable = parts[-1].endswith(_IMPORTABLE) and (len(parts) == 1 or package)
+    if module in _PROTECTED and importable:
+        raise ValueError(f"{path!r} shadows the standard-library module {module!r}: rename it")
+    return name
+
+
+def replay_written_files(
+    trajectory: Trajectory, *, max_files: int = 16, max_file_bytes: int = 64 * 1024
+) -> tuple[dict[str, str], list[str]]:
+    """The files a ``write_file`` agent left, under the rules of `check_file_name`.
+
+    Replays the successful calls (see `files_from_tool_calls`) in order, as an env with
+    these rules would: a bad name, a file over ``max_file_bytes`` (UTF-8) or a new path
+    past ``max_files`` is refused. Returns the files by canonical name and the refusals.
+
+    Example:
+        >>> from gymforge.types import Message, Task, ToolCall
+        >>> calls = [ToolCall.make("write_file", {"path": p, "content": "x = 1"}, id=p)
+        ...          for p in ("./a.py", "json.py")]
+        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+        ...     policy="p", task=Task(id="t", prompt="?"), messages=(
+        ...         Message.assistant(tool_calls=calls),
+        ...         *(Message.tool("ok", tool_call_id=c.id) for c in calls)))
+        >>> files, refused = replay_written_files(traj)
+        >>> files, len(refused)
+        ({'a.py': 'x = 1'}, 1)
+    """
+    files: dict[str, str] = {}
+    refused: list[str] = []
+    for path, content in _written(trajectory):
+        try:
+            name = check_file_name(path)
+        except ValueError as exc:
+            refused.append(str(exc))
+            continue
+        if len(content.encode("utf-8")) > max_file_bytes:
+            refused.append(f"{name!r} is over {max_file_bytes} bytes")
+        elif name not in files and len(files) >= max_files:
+            refused.append(f"{name!r} is past the limit of {max_files} files")
+        else:
+            files[name] = content
+    return files, refused
 
 
 def _candidate(trajectory: Trajectory, source: CodeSource) -> str | None:
@@ -283,12 +369,30 @@ class UnitTestsGrader(BuiltinGrader):
         limits: Limits | None,
         rel_tol: float,
         name: str,
+        graded_files: GradedFiles = "solution",
+        max_files: int = 16,
+        max_file_bytes: int = 64 * 1024,
     ) -> None:
         super().__init__(name)
+        if graded_files != "solution" and (graded_files, source) != ("all", "write_file"):
+            raise ValueError("graded_files must be 'solution', or 'all' with source='write_file'")
         self.source: CodeSource = source
         self.backend = backend
         self.limits = limits
         self.rel_tol = rel_tol
+        self.graded_files: GradedFiles = graded_files
+        self.max_files = max_files
+        self.max_file_bytes = max_file_bytes
+
+    def _code_and_files(self, trajectory: Trajectory) -> tuple[str | None, dict[str, str], str]:
+        if self.graded_files == "solution":
+            return _candidate(trajectory, self.source), {}, ""
+        files, refused = replay_written_files(
+            trajectory, max_files=self.max_files, max_file_bytes=self.max_file_bytes
+        )
+        code = files.pop("solution.py", None)
+        note = "\nrefused writes: " + "; ".join(refused[:5]) if refused else ""
+        return code, files, note
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Run the hidden tests of ``task.answer`` on the candidate's code."""
@@ -298,13 +402,13 @@ class UnitTestsGrader(BuiltinGrader):
         function, tests = answer.get("function"), answer.get("tests")
         if not isinstance(function, str) or not isinstance(tests, list) or not tests:
             return Score(value=None, explanation="task.answer needs 'function' and tests")
-        code = _candidate(trajectory, self.source)
+        code, files, note = self._code_and_files(trajectory)
         where = "a ```python block" if self.source == "code_block" else "solution.py"
         if code is None or not code.strip():
             return Score(
                 value=0.0,
                 components={"pass_rate": 0.0, "all_passed": 0.0},
-                explanation=f"no code submitted: expected {where}",
+                explanation=f"no code submitted: expected {where}{note}",
             )
         report = await run_unit_tests(
             code,
@@ -313,12 +417,13 @@ class UnitTestsGrader(BuiltinGrader):
             sandbox=shared_sandbox(self.backend),
             limits=self.limits,
             rel_tol=self.rel_tol,
+            files=files or None,
         )
         all_passed = float(report.passed == len(report.cases))
         return Score(
             value=report.fraction,
             components={"pass_rate": report.fraction, "all_passed": all_passed},
-            explanation=report.summary(),
+            explanation=report.summary() + note,
         )
 
 
@@ -330,6 +435,9 @@ def unit_tests(
     limits: Limits | None = None,
     rel_tol: float = 1e-9,
     name: str = "unit_tests",
+    graded_files: GradedFiles = "solution",
+    max_files: int = 16,
+    max_file_bytes: int = 64 * 1024,
 ) -> UnitTestsGrader:
     r"""Hidden unit tests in the sandbox: score = fraction passed, plus ``all_passed``.
 
@@ -346,6 +454,14 @@ def unit_tests(
         limits: Limits of each test case (None: 3 s wall and CPU, 512 MiB).
         rel_tol: Relative tolerance for floats.
         name: Metric name.
+        graded_files: With ``source="write_file"``: ``"solution"`` (the default)
+            grades ``solution.py`` alone; ``"all"`` also gives it every other file
+            the transcript wrote, replayed by `replay_written_files` (names checked
+            by `check_file_name`, so no file replaces the harness or a
+            standard-library module). Refused writes are listed in the explanation;
+            ``"all"`` with ``source="code_block"`` is a `ValueError`.
+        max_files: With ``graded_files="all"``: most distinct files kept (0: none).
+        max_file_bytes: With ``graded_files="all"``: largest file kept (UTF-8 bytes).
 
     Example:
         >>> import asyncio
@@ -360,7 +476,14 @@ def unit_tests(
         (1.0, 1.0)
     """
     return UnitTestsGrader(
-        source=source, backend=backend, limits=limits, rel_tol=rel_tol, name=name
+        source=source,
+        backend=backend,
+        limits=limits,
+        rel_tol=rel_tol,
+        name=name,
+        graded_files=graded_files,
+        max_files=max_files,
+        max_file_bytes=max_file_bytes,
     )
 
 
