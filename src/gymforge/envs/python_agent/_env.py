@@ -10,6 +10,7 @@ from typing import Any
 from gymforge.env import ToolEnv, tool
 from gymforge.errors import ToolError
 from gymforge.graders import run_unit_tests, shared_sandbox, unit_tests
+from gymforge.graders._code import GradedFiles, check_file_name
 from gymforge.sandbox import Limits, decode_value
 from gymforge.tasks.code import CodeFunctionFamily
 from gymforge.types import JsonValue, Message, ToolCall
@@ -67,14 +68,23 @@ class PythonAgentEnv(ToolEnv):
 
     The `unit_tests` grader (``source="write_file"``) replays the transcript's
     successful ``write_file`` calls and runs the hidden tests on the last
-    ``solution.py``: an agent that writes nothing scores 0. The oracle writes the
-    reference solution, runs the tests and submits (1.0).
+    ``solution.py`` next to the other files written, exactly the files
+    ``run_tests`` used (``graded_files="all"``, ``gymforge/PythonAgent-v1``); an
+    agent that writes nothing scores 0. File names are checked by
+    ``check_file_name`` (``gymforge.graders._code``): ``./a.py`` is stored as ``a.py``, and names
+    under ``_harness`` or shadowing a standard-library module (``json.py``) are
+    refused. ``graded_files="solution"`` (``gymforge/PythonAgent-v0``) is the old
+    behaviour, kept to compare old runs: the hidden tests see ``solution.py`` alone
+    and names are checked as before. The oracle writes the reference solution,
+    runs the tests and submits (1.0).
 
     Args:
         difficulty: Level 1-3, or None to cycle levels.
         categories: Restrict to these task categories (None: all five).
         backend: Sandbox backend (None: bubblewrap where installed).
         system_prompt: The system message.
+        graded_files: ``"all"``: the hidden tests see every written file (v1);
+            ``"solution"``: ``solution.py`` alone (v0).
 
     Example:
         >>> import asyncio
@@ -93,11 +103,22 @@ class PythonAgentEnv(ToolEnv):
         categories: Sequence[str] | None = None,
         backend: str | None = None,
         system_prompt: str = SYSTEM_PROMPT,
+        graded_files: GradedFiles = "all",
     ) -> None:
-        super().__init__(
-            CodeFunctionFamily(difficulty, categories=categories),
-            unit_tests(source="write_file", backend=backend),
-        )
+        if graded_files == "all":
+            grader = unit_tests(
+                source="write_file",
+                backend=backend,
+                graded_files="all",
+                max_files=MAX_FILES,
+                max_file_bytes=MAX_FILE_BYTES,
+            )
+        elif graded_files == "solution":
+            grader = unit_tests(source="write_file", backend=backend)
+        else:
+            raise ValueError(f"graded_files must be 'all' or 'solution', got {graded_files!r}")
+        super().__init__(CodeFunctionFamily(difficulty, categories=categories), grader)
+        self.graded_files: GradedFiles = graded_files
         self.backend = backend
         self.system_prompt = system_prompt
         self.files: dict[str, str] = {}
@@ -152,11 +173,17 @@ class PythonAgentEnv(ToolEnv):
             path: Relative path, e.g. "solution.py" or "helpers/util.py".
             content: The whole file's text.
         """
-        parts = PurePosixPath(path).parts
-        if not path or path.startswith("/") or ".." in parts or "\\" in path or "\0" in path:
-            raise ToolError(f"path must be relative inside the working directory, got {path!r}")
-        if path.startswith("_harness"):
-            raise ToolError("paths starting with '_harness' are reserved")
+        if self.graded_files == "all":
+            try:
+                path = check_file_name(path)
+            except ValueError as exc:
+                raise ToolError(str(exc)) from None
+        else:  # v0: the checks as they were
+            parts = PurePosixPath(path).parts
+            if not path or path.startswith("/") or ".." in parts or "\\" in path or "\0" in path:
+                raise ToolError(f"path must be relative inside the working directory, got {path!r}")
+            if path.startswith("_harness"):
+                raise ToolError("paths starting with '_harness' are reserved")
         if len(content.encode("utf-8")) > MAX_FILE_BYTES:
             raise ToolError(f"file too large: at most {MAX_FILE_BYTES} bytes")
         if path not in self.files and len(self.files) >= MAX_FILES:

@@ -6,11 +6,20 @@ __all__ = ["register_envs"]
 
 
 def register_envs() -> None:
-    """Register ``gymforge/PythonAgent-v0``."""
+    """Register ``gymforge/PythonAgent-v1`` and, for comparing old runs, ``-v0``."""
+    register(
+        "gymforge/PythonAgent-v1",
+        "gymforge.envs.python_agent._env:PythonAgentEnv",
+        kwargs={"graded_files": "all"},
+        description="Multi-turn coding: write_file, run_tests (visible), run_python "
+        "(sandboxed), submit; hidden unit tests grade solution.py with the other files written",
+        max_turns=24,
+    )
     register(
         "gymforge/PythonAgent-v0",
         "gymforge.envs.python_agent._env:PythonAgentEnv",
-        description="Multi-turn coding: write_file, run_tests (visible), run_python "
-        "(sandboxed), submit; hidden unit tests grade solution.py",
+        kwargs={"graded_files": "solution"},
+        description="PythonAgent as first released: hidden tests see solution.py alone "
+        "(a split solution scores 0); use -v1",
         max_turns=24,
     )

@@ -1,4 +1,4 @@
-"""PythonAgent-v0: contract, oracle 1.0, do-nothing 0, milestones, sandboxed tools."""
+"""PythonAgent-v1: contract, oracle 1.0, do-nothing 0, milestones, sandboxed tools."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from gymforge.env import check_env, episode_trajectory, make, oracle_episode
 from gymforge.envs.python_agent import SOLUTION, PythonAgentEnv
 from gymforge.types import Message, StepResult, ToolCall
 
-ENV_ID = "gymforge/PythonAgent-v0"
+ENV_ID = "gymforge/PythonAgent-v1"
 
 
 async def call(env: PythonAgentEnv, name: str, **args: object) -> StepResult:
