@@ -358,7 +358,57 @@ async def run_unit_tests(
     return TestReport(cases=tuple(cases))
 
 
-class UnitTestsGrader(BuiltinGrader):
+class _CodeGrader(BuiltinGrader):
+    """What the two code graders share: where the code is and which written files come along."""
+
+    def __init__(
+        self,
+        *,
+        source: CodeSource,
+        backend: str | None,
+        limits: Limits | None,
+        name: str,
+        graded_files: GradedFiles = "solution",
+        max_files: int = 16,
+        max_file_bytes: int = 64 * 1024,
+    ) -> None:
+        super().__init__(name)
+        if graded_files != "solution" and (graded_files, source) != ("all", "write_file"):
+            raise ValueError(
+                "graded_files must be 'solution', or 'all' with source='write_file'; "
+                f"got graded_files={graded_files!r} with source={source!r}"
+            )
+        for arg, value in (("max_files", max_files), ("max_file_bytes", max_file_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{arg} must be an int >= 0, got {value!r}")
+        self.source: CodeSource = source
+        self.backend = backend
+        self.limits = limits
+        self.graded_files: GradedFiles = graded_files
+        self.max_files = max_files
+        self.max_file_bytes = max_file_bytes
+
+    def _code_and_files(self, trajectory: Trajectory) -> tuple[str | None, dict[str, str], str]:
+        """The candidate's code, the other files it runs with, and a note of refused writes."""
+        if self.graded_files == "solution":
+            return _candidate(trajectory, self.source), {}, ""
+        files, refused = replay_written_files(
+            trajectory, max_files=self.max_files, max_file_bytes=self.max_file_bytes
+        )
+        code = files.pop("solution.py", None)
+        note = "\nrefused writes: " + "; ".join(refused[:5]) if refused else ""
+        return code, files, note
+
+    def _no_code(self, note: str) -> Score:
+        where = "a ```python block" if self.source == "code_block" else "solution.py"
+        return Score(
+            value=0.0,
+            components={"pass_rate": 0.0, "all_passed": 0.0},
+            explanation=f"no code submitted: expected {where}{note}",
+        )
+
+
+class UnitTestsGrader(_CodeGrader):
     """Fraction of the task's hidden unit tests passed; see `unit_tests`."""
 
     def __init__(
@@ -373,26 +423,16 @@ class UnitTestsGrader(BuiltinGrader):
         max_files: int = 16,
         max_file_bytes: int = 64 * 1024,
     ) -> None:
-        super().__init__(name)
-        if graded_files != "solution" and (graded_files, source) != ("all", "write_file"):
-            raise ValueError("graded_files must be 'solution', or 'all' with source='write_file'")
-        self.source: CodeSource = source
-        self.backend = backend
-        self.limits = limits
-        self.rel_tol = rel_tol
-        self.graded_files: GradedFiles = graded_files
-        self.max_files = max_files
-        self.max_file_bytes = max_file_bytes
-
-    def _code_and_files(self, trajectory: Trajectory) -> tuple[str | None, dict[str, str], str]:
-        if self.graded_files == "solution":
-            return _candidate(trajectory, self.source), {}, ""
-        files, refused = replay_written_files(
-            trajectory, max_files=self.max_files, max_file_bytes=self.max_file_bytes
+        super().__init__(
+            source=source,
+            backend=backend,
+            limits=limits,
+            name=name,
+            graded_files=graded_files,
+            max_files=max_files,
+            max_file_bytes=max_file_bytes,
         )
-        code = files.pop("solution.py", None)
-        note = "\nrefused writes: " + "; ".join(refused[:5]) if refused else ""
-        return code, files, note
+        self.rel_tol = rel_tol
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Run the hidden tests of ``task.answer`` on the candidate's code."""
@@ -403,13 +443,8 @@ class UnitTestsGrader(BuiltinGrader):
         if not isinstance(function, str) or not isinstance(tests, list) or not tests:
             return Score(value=None, explanation="task.answer needs 'function' and tests")
         code, files, note = self._code_and_files(trajectory)
-        where = "a ```python block" if self.source == "code_block" else "solution.py"
         if code is None or not code.strip():
-            return Score(
-                value=0.0,
-                components={"pass_rate": 0.0, "all_passed": 0.0},
-                explanation=f"no code submitted: expected {where}{note}",
-            )
+            return self._no_code(note)
         report = await run_unit_tests(
             code,
             function,
@@ -517,16 +552,8 @@ def compare_stdout(expected: str, actual: str) -> tuple[bool, str]:
     return True, "output matches"
 
 
-class StdoutTestsGrader(BuiltinGrader):
+class StdoutTestsGrader(_CodeGrader):
     """Fraction of stdin/stdout cases matched; see `stdout_tests`."""
-
-    def __init__(
-        self, *, source: CodeSource, backend: str | None, limits: Limits | None, name: str
-    ) -> None:
-        super().__init__(name)
-        self.source: CodeSource = source
-        self.backend = backend
-        self.limits = limits
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Run ``python solution.py`` on each case's stdin and compare its stdout."""
@@ -534,11 +561,10 @@ class StdoutTestsGrader(BuiltinGrader):
         cases = answer.get("stdout_tests") if isinstance(answer, dict) else None
         if not isinstance(cases, list) or not cases:
             return Score(value=None, explanation="task.answer has no 'stdout_tests': cannot grade")
-        code = _candidate(trajectory, self.source)
+        code, files, note = self._code_and_files(trajectory)
         if code is None or not code.strip():
-            return Score(
-                value=0.0, components={"pass_rate": 0.0, "all_passed": 0.0}, explanation="no code"
-            )
+            return self._no_code(note)
+        program = {**files, "solution.py": code}
         sandbox = shared_sandbox(self.backend)
         lim = self.limits or DEFAULT_LIMITS
 
@@ -546,7 +572,7 @@ class StdoutTestsGrader(BuiltinGrader):
             stdin = str(case.get("stdin", "")) if isinstance(case, dict) else ""
             want = str(case.get("stdout", "")) if isinstance(case, dict) else ""
             result = await sandbox.run(
-                ["python", "solution.py"], files={"solution.py": code}, stdin=stdin, limits=lim
+                ["python", "solution.py"], files=program, stdin=stdin, limits=lim
             )
             if not result.ok:
                 err = result.stderr.strip().splitlines()[-1:] or [""]
@@ -560,7 +586,7 @@ class StdoutTestsGrader(BuiltinGrader):
         return Score(
             value=fraction,
             components={"pass_rate": fraction, "all_passed": float(passed == len(verdicts))},
-            explanation="\n".join([f"{passed}/{len(verdicts)} passed", *failing]),
+            explanation="\n".join([f"{passed}/{len(verdicts)} passed", *failing]) + note,
         )
 
 
@@ -571,17 +597,28 @@ def stdout_tests(
     backend: str | None = None,
     limits: Limits | None = None,
     name: str = "stdout_tests",
+    graded_files: GradedFiles = "solution",
+    max_files: int = 16,
+    max_file_bytes: int = 64 * 1024,
 ) -> StdoutTestsGrader:
     r"""Run the program on each case's stdin; its stdout must match line by line.
 
     ``task.answer`` is ``{"stdout_tests": [{"stdin": "...", "stdout": "..."}]}``.
     A run that fails (non-zero exit, timeout, ...) fails its case; see `compare_stdout`.
+    No code at all scores 0.0.
 
     Args:
         source: Where the code is (`CodeSource`).
         backend: Sandbox backend name (None: the default).
         limits: Limits of each run.
         name: Metric name.
+        graded_files: With ``source="write_file"``: ``"solution"`` (the default)
+            runs ``solution.py`` alone; ``"all"`` runs it with every other file the
+            transcript wrote next to it, replayed as for `unit_tests` (names checked
+            by `check_file_name`; refused writes listed in the explanation).
+            ``"all"`` with ``source="code_block"`` is a `ValueError`.
+        max_files: With ``graded_files="all"``: most distinct files kept (0: none).
+        max_file_bytes: With ``graded_files="all"``: largest file kept (UTF-8 bytes).
 
     Example:
         >>> import asyncio
@@ -594,4 +631,12 @@ def stdout_tests(
         >>> asyncio.run(stdout_tests().grade(task, traj)).value
         1.0
     """
-    return StdoutTestsGrader(source=source, backend=backend, limits=limits, name=name)
+    return StdoutTestsGrader(
+        source=source,
+        backend=backend,
+        limits=limits,
+        name=name,
+        graded_files=graded_files,
+        max_files=max_files,
+        max_file_bytes=max_file_bytes,
+    )

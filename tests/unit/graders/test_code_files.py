@@ -1,4 +1,8 @@
-"""unit_tests(graded_files="all"): the hidden tests see the written files, and none subverts them.
+"""graded_files="all": the hidden tests see the written files, and none subverts them.
+
+``unit_tests`` gives them to the harness; ``stdout_tests`` puts them next to
+``solution.py``. Each stdout refusal is checked against the same transcript with the
+offending write made acceptable, so a test fails if the refusal stops mattering.
 
 The shadowing attacks run on both sandbox backends. Each hostile module, once
 imported, reads the harness's request from stdin and forges an "ok" record with the
@@ -12,10 +16,10 @@ import pickle
 
 import pytest
 
-from gymforge.graders import grader_from_config, run_unit_tests, shared_sandbox
+from gymforge.graders import grader_from_config, run_unit_tests, shared_sandbox, stdout_tests
 from gymforge.graders._code import check_file_name, replay_written_files, unit_tests
 from gymforge.sandbox import Limits
-from gymforge.types import Message, Task, ToolCall, Trajectory
+from gymforge.types import JsonValue, Message, Task, ToolCall, Trajectory
 
 FAST = Limits(wall=2.0, cpu=2)
 ANSWER = {
@@ -48,6 +52,14 @@ SHADOWS = [
     "sitecustomize.py",
     "re.py",
 ]
+STDOUT_ANSWER = {
+    "stdout_tests": [
+        {"stdin": "1 2\n", "stdout": "3\n"},
+        {"stdin": "20 22\n", "stdout": "42\n"},
+    ]
+}
+HELPER = "def add(a, b):\n    return a + b\n"
+SOLUTION = "import sys\nfrom helpers import add\nprint(add(*map(int, sys.stdin.read().split())))\n"
 
 
 @pytest.fixture(params=["bwrap", "process"])
@@ -55,7 +67,9 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def writes(*files: tuple[str, str], failed: tuple[str, ...] = ()) -> tuple[Task, Trajectory]:
+def writes(
+    *files: tuple[str, str], failed: tuple[str, ...] = (), answer: JsonValue = ANSWER
+) -> tuple[Task, Trajectory]:
     """A transcript whose write_file calls all succeeded (except the ``failed`` paths)."""
     calls = [
         ToolCall.make("write_file", {"path": p, "content": c}, id=f"w{i}")
@@ -65,7 +79,7 @@ def writes(*files: tuple[str, str], failed: tuple[str, ...] = ()) -> tuple[Task,
         Message.tool("error: no" if f[0] in failed else "wrote", tool_call_id=c.id)
         for f, c in zip(files, calls, strict=True)
     ]
-    task = Task(id="t", prompt="add", answer=ANSWER)
+    task = Task(id="t", prompt="add", answer=answer)
     traj = Trajectory(
         run_id="r",
         env_id="e",
@@ -197,3 +211,167 @@ def test_graded_files_needs_write_file_and_the_config_round_trips() -> None:
     rebuilt = grader_from_config({"factory": "unit_tests", "args": {**args, "limits": None}})
     assert (rebuilt.graded_files, rebuilt.max_files) == ("all", 3)  # type: ignore[attr-defined]
     assert unit_tests().config["args"]["graded_files"] == "solution"  # type: ignore[index]
+
+
+# stdout_tests(graded_files="all")
+
+
+async def score_all(
+    *files: tuple[str, str], backend: str | None = None, **kw: int
+) -> tuple[float | None, str]:
+    task, traj = writes(*files, answer=STDOUT_ANSWER)
+    grader = stdout_tests(
+        source="write_file", graded_files="all", backend=backend, limits=FAST, **kw
+    )
+    score = await grader.grade(task, traj)
+    return score.value, score.explanation
+
+
+async def test_stdout_a_split_solution_passes_with_all_and_fails_alone(backend: str) -> None:
+    task, traj = writes(("helpers.py", HELPER), ("solution.py", SOLUTION), answer=STDOUT_ANSWER)
+    grader = stdout_tests(source="write_file", graded_files="all", backend=backend, limits=FAST)
+    score = await grader.grade(task, traj)
+    assert (score.value, score.explanation) == (1.0, "2/2 passed")
+    alone = stdout_tests(source="write_file", backend=backend, limits=FAST)
+    score = await alone.grade(task, traj)
+    assert score.value == 0.0
+    assert "No module named 'helpers'" in score.explanation
+
+
+async def test_a_package_in_a_subdirectory_is_importable() -> None:
+    solution = SOLUTION.replace("from helpers import", "from lib.ops import")
+    files = [("lib/__init__.py", ""), ("./lib/ops.py", HELPER), ("solution.py", solution)]
+    assert (await score_all(*files))[0] == 1.0
+    assert (await score_all(*files[1:]))[0] == 1.0  # a namespace package
+    value, why = await score_all(files[0], files[2])
+    assert value == 0.0
+    assert "No module named 'lib.ops'" in why
+
+
+async def test_data_files_are_next_to_solution() -> None:
+    solution = "print(open('data/n.txt').read().strip())\n"
+    _, traj = writes(("data/n.txt", "3\n"), ("solution.py", solution))
+    task = Task(id="t", prompt="print n", answer={"stdout_tests": [{"stdin": "", "stdout": "3\n"}]})
+    grader = stdout_tests(source="write_file", graded_files="all", limits=FAST)
+    assert (await grader.grade(task, traj)).value == 1.0
+    assert (await stdout_tests(source="write_file", limits=FAST).grade(task, traj)).value == 0.0
+
+
+async def test_the_last_write_of_each_file_counts() -> None:
+    wrong = "def add(a, b):\n    return a - b\n"
+    value, _ = await score_all(
+        ("helpers.py", wrong),
+        ("solution.py", "x"),
+        ("helpers.py", HELPER),
+        ("solution.py", SOLUTION),
+    )
+    assert value == 1.0
+    value, why = await score_all(
+        ("helpers.py", HELPER), ("solution.py", SOLUTION), ("helpers.py", wrong)
+    )
+    assert value == 0.0
+    assert 'expected "3", got "-1"' in why
+
+
+async def test_stdout_failed_writes_are_not_replayed() -> None:
+    task, traj = writes(
+        ("helpers.py", HELPER),
+        ("solution.py", SOLUTION),
+        failed=("helpers.py",),
+        answer=STDOUT_ANSWER,
+    )
+    grader = stdout_tests(source="write_file", graded_files="all", limits=FAST)
+    score = await grader.grade(task, traj)
+    assert score.value == 0.0
+    assert "No module named 'helpers'" in score.explanation
+
+
+@pytest.mark.parametrize("module", ["colorsys", "fractions"])
+async def test_a_helper_shadowing_the_stdlib_is_refused(module: str, backend: str) -> None:
+    # solution.py imports the stdlib module; a written copy of that name would change its
+    # output. Under a name of its own the same file is used, so the refusal is what matters.
+    forged = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\nraise SystemExit\n"
+    solution = f"import {module}\nprint('wrong')\n"
+    value, why = await score_all(
+        (f"{module}.py", forged), ("solution.py", solution), backend=backend
+    )
+    assert value == 0.0
+    assert f"refused writes: '{module}.py' shadows the standard-library module {module!r}" in why
+    own = solution.replace(f"import {module}", "import mine")
+    value, _ = await score_all(("mine.py", forged), ("solution.py", own), backend=backend)
+    assert value == 1.0
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("_harness/helpers.py", "reserved"),
+        ("../helpers.py", "relative inside the working directory"),
+        ("/tmp/helpers.py", "relative inside the working directory"),
+        ("json/__init__.py", "shadows the standard-library module 'json'"),
+    ],
+)
+async def test_a_bad_file_name_is_refused_and_listed(path: str, reason: str) -> None:
+    value, why = await score_all((path, HELPER), ("helpers.py", HELPER), ("solution.py", SOLUTION))
+    assert value == 1.0  # the refused write does not stop the rest
+    assert why.startswith("2/2 passed\nrefused writes: ")
+    assert reason in why
+
+
+async def test_a_file_over_max_file_bytes_is_refused() -> None:
+    helper = HELPER + "# padding\n" * 20
+    files = [("helpers.py", helper), ("solution.py", SOLUTION)]
+    size = len(helper.encode())
+    assert len(SOLUTION.encode()) < size
+    value, why = await score_all(*files, max_file_bytes=size - 1)
+    assert value == 0.0
+    assert f"refused writes: 'helpers.py' is over {size - 1} bytes" in why
+    assert "No module named 'helpers'" in why
+    assert await score_all(*files, max_file_bytes=size) == (1.0, "2/2 passed")
+
+
+async def test_files_past_max_files_are_refused() -> None:
+    files = [("a.py", ""), ("b.py", ""), ("helpers.py", HELPER), ("solution.py", SOLUTION)]
+    value, why = await score_all(*files, max_files=3)
+    assert value == 0.0
+    assert "refused writes: 'solution.py' is past the limit of 3 files" in why
+    assert "no code submitted: expected solution.py" in why
+    value, why = await score_all(*files, max_files=4)
+    assert (value, why) == (1.0, "2/2 passed")
+    rewritten = [("helpers.py", "x = 1\n"), *files]  # a rewrite takes no new slot
+    assert await score_all(*rewritten, max_files=4) == (1.0, "2/2 passed")
+
+
+async def test_no_solution_py_scores_zero_and_says_so() -> None:
+    value, why = await score_all(("helpers.py", HELPER), ("main.py", SOLUTION))
+    assert value == 0.0
+    assert why == "no code submitted: expected solution.py"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"graded_files": "all"}, "graded_files must be 'solution', or 'all' with source='wri"),
+        ({"graded_files": "everything", "source": "write_file"}, "got graded_files='everything'"),
+        ({"max_files": -1}, "max_files must be an int >= 0, got -1"),
+        ({"max_file_bytes": 1.5}, "max_file_bytes must be an int >= 0, got 1.5"),
+        ({"max_file_bytes": True}, "max_file_bytes must be an int >= 0, got True"),
+    ],
+)
+def test_bad_options_are_value_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        stdout_tests(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_options_are_recorded_pickle_and_round_trip() -> None:
+    grader = stdout_tests(source="write_file", graded_files="all", max_files=3, max_file_bytes=100)
+    clone = pickle.loads(pickle.dumps(grader))
+    assert clone.config == grader.config
+    assert (clone.graded_files, clone.max_files, clone.max_file_bytes) == ("all", 3, 100)
+    args = grader.config["args"]
+    assert isinstance(args, dict)
+    assert (args["graded_files"], args["max_files"], args["max_file_bytes"]) == ("all", 3, 100)
+    rebuilt = grader_from_config(grader.config)
+    assert rebuilt.config == grader.config
+    assert (rebuilt.graded_files, rebuilt.max_file_bytes) == ("all", 100)  # type: ignore[attr-defined]
+    assert stdout_tests().config["args"]["graded_files"] == "solution"  # type: ignore[index]
