@@ -12,17 +12,14 @@ from gymforge.graders._code import (
     CaseResult,
     CodeSource,
     GradedFiles,
-    StdoutTestsGrader,
     TestReport,
     UnitTestsGrader,
     check_file_name,
-    compare_stdout,
     extract_code,
     files_from_tool_calls,
     replay_written_files,
     run_unit_tests,
     shared_sandbox,
-    stdout_tests,
     unit_tests,
 )
 from gymforge.graders._compose import gate, product, weighted_sum
@@ -51,6 +48,7 @@ from gymforge.graders._registry import (
     grader_from_config,
     register_grader,
 )
+from gymforge.graders._stdout import StdoutTestsGrader, compare_stdout, stdout_tests
 
 __all__ = [
     "BuiltinGrader",

@@ -7,13 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from gymforge.graders._code import (
-    compare_stdout,
-    extract_code,
-    files_from_tool_calls,
-    stdout_tests,
-    unit_tests,
-)
+from gymforge.graders._code import extract_code, files_from_tool_calls, unit_tests
+from gymforge.graders._stdout import compare_stdout, stdout_tests
 from gymforge.sandbox import Limits, encode_value
 from gymforge.types import Message, Task, ToolCall, Trajectory
 

@@ -9,8 +9,13 @@ from typing import Any
 
 from gymforge.env import ToolEnv, tool
 from gymforge.errors import ToolError
-from gymforge.graders import run_unit_tests, shared_sandbox, unit_tests
-from gymforge.graders._code import GradedFiles, check_file_name
+from gymforge.graders import (
+    GradedFiles,
+    check_file_name,
+    run_unit_tests,
+    shared_sandbox,
+    unit_tests,
+)
 from gymforge.sandbox import Limits, decode_value
 from gymforge.tasks.code import CodeFunctionFamily
 from gymforge.types import JsonValue, Message, ToolCall
@@ -71,7 +76,7 @@ class PythonAgentEnv(ToolEnv):
     ``solution.py`` next to the other files written, exactly the files
     ``run_tests`` used (``graded_files="all"``, ``gymforge/PythonAgent-v1``); an
     agent that writes nothing scores 0. File names are checked by
-    ``check_file_name`` (``gymforge.graders._code``): ``./a.py`` is stored as ``a.py``, and names
+    ``gymforge.graders.check_file_name``: ``./a.py`` is stored as ``a.py``, and names
     under ``_harness`` or shadowing a standard-library module (``json.py``) are
     refused. ``graded_files="solution"`` (``gymforge/PythonAgent-v0``) is the old
     behaviour, kept to compare old runs: the hidden tests see ``solution.py`` alone

@@ -12,7 +12,7 @@ import pytest
 
 from gymforge.env import Env, episode_trajectory, make
 from gymforge.envs.python_agent import MAX_FILE_BYTES, MAX_FILES, SOLUTION, PythonAgentEnv
-from gymforge.graders._code import replay_written_files
+from gymforge.graders import replay_written_files
 from gymforge.types import Message, Score, ToolCall, Trajectory
 
 V0, V1 = "gymforge/PythonAgent-v0", "gymforge/PythonAgent-v1"
