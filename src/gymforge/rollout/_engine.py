@@ -39,7 +39,7 @@ from gymforge.rollout._records import (
     turn_record,
 )
 from gymforge.rollout._resume import light, prepare_file
-from gymforge.rollout._stats import group_stats, summarize
+from gymforge.rollout._stats import episode_facts, group_facts, summarize_facts
 from gymforge.tasks import TaskFamily, load_tasks
 from gymforge.types import (
     ErrorRecord,
@@ -487,7 +487,12 @@ async def _run_locked(
     remote = _ray_runner(config, run_id, injected, grader) if config.backend == "ray" else None
     run_episode: Callable[[Task, int], Awaitable[Trajectory]] = remote or episode
     streak = _ErrorStreak(config.max_consecutive_errors)
-    new: list[Trajectory] = []
+    # The statistics need a few facts per episode, not the trajectories (see
+    # `EpisodeFacts`); transcript-free copies are kept only for a curriculum's waves.
+    facts = [episode_facts(t) for t in existing]
+    first_new = len(facts)
+    finished: list[Trajectory] = []
+    keep_finished = config.curriculum is not None
     writer = TrajectoryWriter(config.out)
 
     async def worker(
@@ -496,8 +501,10 @@ async def _run_locked(
         while pending:
             task, sample = pending.popleft()
             trajectory = await run_episode(task, sample)
-            writer.write(trajectory)
-            new.append(light(trajectory))
+            writer.write_soon(trajectory)
+            facts.append(episode_facts(trajectory))
+            if keep_finished:
+                finished.append(light(trajectory))
             display.advance(trajectory)
             streak.check(trajectory)
 
@@ -510,37 +517,48 @@ async def _run_locked(
         try:
             await asyncio.gather(*workers)
         finally:
-            for w in workers:
+            running = [w for w in workers if not w.done()]  # after a failure or Ctrl-C
+            for w in running:
                 w.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     # Objects that exist before the run (modules, registry, tasks) live as long as it:
     # freezing them keeps the cyclic GC from rescanning them on every full collection,
     # which was the largest engine cost with a thousand episodes in flight.
     gc.freeze()
+    ran = False
     try:
         todo = plan.total - plan.skipped  # a curriculum may find more of its waves in the file
         with ProgressDisplay(todo, enabled=progress, description=config.env_id) as display:
             while wave:  # a wave starts when the previous one has finished (curriculum)
-                start = len(new)
+                start = len(finished)
                 await run_wave(wave, display)
-                wave = plan.next_wave(new[start:])
+                wave = plan.next_wave(finished[start:])
+        ran = True
     except (asyncio.CancelledError, KeyboardInterrupt):
         writer.close()
         say(
-            f"interrupted: {plan.skipped + len(new)} of {plan.total} episodes written to "
-            f"{config.out}; run the same command again to resume"
+            f"interrupted: {plan.skipped + len(facts) - first_new} of {plan.total} episodes "
+            f"written to {config.out}; run the same command again to resume"
         )
         raise
     finally:
         gc.unfreeze()
-        writer.close()
+        if not ran:
+            writer.close()
         await episode.close_policies()
         if remote is not None:
             remote.close()
-    everything = existing + new
-    summary = summarize(everything, k=config.group_size)
-    groups = group_stats(everything)
+    # The file's fsync (waiting on the disk) runs in a thread while the statistics are
+    # computed; the report is written only once the trajectories are on disk.
+    writer.flush_queued()
+    closing = asyncio.get_running_loop().run_in_executor(None, writer.close)
+    try:
+        summary = summarize_facts(facts, k=config.group_size)
+        groups = group_facts(facts)
+    finally:
+        await closing
     curriculum = plan.report()
     report = RunReport(
         run_id=run_id, config=config, summary=summary, groups=groups, curriculum=curriculum
@@ -552,8 +570,8 @@ async def _run_locked(
         report_path=config.report_path,
         total=plan.total,
         skipped=plan.skipped,
-        completed=len(new),
-        errors=sum(t.error is not None for t in new),
+        completed=len(facts) - first_new,
+        errors=sum(f.error is not None for f in facts[first_new:]),
         damaged_lines=damaged,
         summary=summary,
         groups=groups,

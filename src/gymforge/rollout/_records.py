@@ -11,6 +11,7 @@ otherwise. Unit tests pin the equality (values, fields set and JSON line).
 from __future__ import annotations
 
 import hashlib
+import operator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -37,6 +38,8 @@ __all__ = ["EpisodeSeeds", "EpisodeState", "Records", "TurnSeeds", "replaced", "
 _M = TypeVar("_M", bound=BaseModel)
 
 _EMPTY_INFO = Info()
+_GENERATION = operator.attrgetter("generation")
+_ONLY_MESSAGE = {Message}
 
 
 def replaced(model: _M, **update: Any) -> _M:
@@ -83,14 +86,19 @@ class Records:
 
     def partial(self, task: Task, sample: int, seed: int, state: EpisodeState) -> Trajectory:
         """The trajectory of a played episode, before grading (no reward, score, timings)."""
+        # Two passes at C speed over the transcript (`map`), not one Python loop: the
+        # generations (usually fewer than the messages) and the message types.
+        messages = state.messages
         prompt = completion = 0
-        typed = task.__class__ is Task and task.id.__class__ is str
-        for message in state.messages:
-            generation = message.generation
-            if generation is not None:
-                prompt += generation.usage.prompt_tokens
-                completion += generation.usage.completion_tokens
-            typed = typed and message.__class__ is Message
+        for generation in [g for g in map(_GENERATION, messages) if g is not None]:
+            used = generation.usage
+            prompt += used.prompt_tokens
+            completion += used.completion_tokens
+        typed = (
+            task.__class__ is Task
+            and task.id.__class__ is str
+            and (not messages or set(map(type, messages)) == _ONLY_MESSAGE)
+        )
         info = state.info
         milestones, extra = info.milestones, info.extra
         turns = tuple(state.turns)

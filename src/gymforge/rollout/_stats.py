@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,13 +14,17 @@ from gymforge.types import Trajectory, Usage, _trusted
 
 __all__ = [
     "DifficultySummary",
+    "EpisodeFacts",
     "GroupReport",
     "GroupStats",
     "Summary",
+    "episode_facts",
+    "group_facts",
     "group_stats",
     "pass_at_k",
     "pass_hat_k",
     "summarize",
+    "summarize_facts",
 ]
 
 
@@ -89,27 +94,71 @@ class Summary(BaseModel):
     """Mean env steps per episode."""
 
 
-def _by_sample(t: Trajectory) -> int:
-    return t.sample
+class EpisodeFacts(NamedTuple):
+    """What `summarize` and `group_stats` read from one trajectory.
+
+    The engine keeps these (a small tuple each) for the episodes of a run instead of
+    the trajectories: holding a thousand transcript-free trajectories with their
+    `Turn`s, and freeing them, was a fifth of a concurrent run's closing time.
+    """
+
+    task_id: str
+    sample: int
+    reward: float | None
+    error: str | None
+    """The failed boundary, None without error."""
+    level: str
+    """The task's difficulty as a `by_difficulty` key ("none" without one)."""
+    tags: tuple[str, ...]
+    """The task's distinct tags, in order."""
+    milestones: tuple[tuple[str, bool], ...]
+    """Each final milestone and whether it is truthy."""
+    prompt_tokens: int
+    completion_tokens: int
+    turns: int
 
 
-def _passed(t: Trajectory, threshold: float) -> bool:
-    return t.reward is not None and t.reward >= threshold
+def episode_facts(t: Trajectory) -> EpisodeFacts:
+    """The facts of one trajectory that the run statistics use."""
+    task = t.task
+    level = task.difficulty
+    tags = task.metadata.get("tags")
+    usage = t.usage
+    return EpisodeFacts(
+        t.task_id,
+        t.sample,
+        t.reward,
+        None if t.error is None else t.error.boundary,
+        "none" if level is None else str(level),
+        tuple(dict.fromkeys(str(x) for x in tags)) if isinstance(tags, list) else (),
+        tuple([(name, bool(value)) for name, value in t.milestones.items()]),
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        len(t.turns),
+    )
+
+
+def _by_sample(f: EpisodeFacts) -> int:
+    return f.sample
+
+
+def _passed(f: EpisodeFacts, threshold: float) -> bool:
+    return f.reward is not None and f.reward >= threshold
 
 
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _slice(items: Sequence[Trajectory], threshold: float, k: int) -> DifficultySummary:
+def _slice(items: Sequence[EpisodeFacts], threshold: float, k: int) -> DifficultySummary:
     groups: dict[str, list[bool]] = defaultdict(list)
-    for t in items:
-        groups[t.task_id].append(_passed(t, threshold))
+    for f in items:
+        groups[f.task_id].append(_passed(f, threshold))
     full = [(len(g), sum(g)) for g in groups.values() if len(g) >= k]
     return DifficultySummary(
         episodes=len(items),
-        mean_reward=_mean([t.reward for t in items if t.reward is not None]),
-        pass_at_1=_mean([float(_passed(t, threshold)) for t in items]),
+        mean_reward=_mean([f.reward for f in items if f.reward is not None]),
+        pass_at_1=_mean([float(_passed(f, threshold)) for f in items]),
         tasks=len(groups),
         pass_at_k=_mean([pass_at_k(n, c, k) for n, c in full]),
         pass_hat_k=_mean([pass_hat_k(n, c, k) for n, c in full]),
@@ -135,10 +184,16 @@ def summarize(
         >>> (s.k, s.pass_at_1, s.pass_at_k, s.pass_hat_k)
         (2, 0.5, 1.0, 0.0)
     """
-    items = list(trajectories)
-    groups: dict[str, list[Trajectory]] = defaultdict(list)
-    for t in items:
-        groups[t.task_id].append(t)
+    return summarize_facts([episode_facts(t) for t in trajectories], threshold=threshold, k=k)
+
+
+def summarize_facts(
+    items: Sequence[EpisodeFacts], *, threshold: float = 1.0, k: int | None = None
+) -> Summary:
+    """`summarize` of the trajectories these facts come from (same order, same result)."""
+    groups: dict[str, list[EpisodeFacts]] = defaultdict(list)
+    for f in items:
+        groups[f.task_id].append(f)
     if k is None:
         k = max((len(g) for g in groups.values()), default=1)
     elif k < 1:
@@ -148,7 +203,7 @@ def summarize(
     per_task_hk: list[float] = []
     incomplete = 0
     for group in groups.values():
-        n, c = len(group), sum(_passed(t, threshold) for t in group)
+        n, c = len(group), sum(_passed(f, threshold) for f in group)
         per_task_p1.append(c / n)
         if n < k:
             incomplete += 1
@@ -156,24 +211,20 @@ def summarize(
         per_task_pk.append(pass_at_k(n, c, k))
         per_task_hk.append(pass_hat_k(n, c, k))
 
-    rewards = [t.reward for t in items if t.reward is not None]
-    errors = Counter(t.error.boundary for t in items if t.error is not None)
-    by_level: dict[str, list[Trajectory]] = defaultdict(list)
-    by_tag: dict[str, list[Trajectory]] = defaultdict(list)
-    for t in items:
-        level = t.task.difficulty
-        by_level["none" if level is None else str(level)].append(t)
-        tags = t.task.metadata.get("tags")
-        if isinstance(tags, list):
-            for tag in dict.fromkeys(str(x) for x in tags):
-                by_tag[tag].append(t)
+    rewards = [f.reward for f in items if f.reward is not None]
+    errors = Counter(f.error for f in items if f.error is not None)
+    by_level: dict[str, list[EpisodeFacts]] = defaultdict(list)
+    by_tag: dict[str, list[EpisodeFacts]] = defaultdict(list)
     milestone_hits: Counter[str] = Counter()
-    for t in items:
-        for name, value in t.milestones.items():
-            milestone_hits[name] += bool(value)
+    for f in items:
+        by_level[f.level].append(f)
+        for tag in f.tags:
+            by_tag[tag].append(f)
+        for name, hit in f.milestones:
+            milestone_hits[name] += hit
     usage = Usage(
-        prompt_tokens=sum(t.usage.prompt_tokens for t in items),
-        completion_tokens=sum(t.usage.completion_tokens for t in items),
+        prompt_tokens=sum(f.prompt_tokens for f in items),
+        completion_tokens=sum(f.completion_tokens for f in items),
     )
     return Summary(
         episodes=len(items),
@@ -188,11 +239,11 @@ def summarize(
         incomplete_groups=incomplete,
         errors=sum(errors.values()),
         errors_by_boundary=dict(sorted(errors.items())),
-        by_difficulty={level: _slice(ts, threshold, k) for level, ts in sorted(by_level.items())},
-        by_tag={tag: _slice(ts, threshold, k) for tag, ts in sorted(by_tag.items())},
+        by_difficulty={level: _slice(fs, threshold, k) for level, fs in sorted(by_level.items())},
+        by_tag={tag: _slice(fs, threshold, k) for tag, fs in sorted(by_tag.items())},
         milestone_rates={name: hits / len(items) for name, hits in sorted(milestone_hits.items())},
         usage=usage,
-        mean_turns=_mean([float(len(t.turns)) for t in items]),
+        mean_turns=_mean([float(f.turns) for f in items]),
     )
 
 
@@ -246,15 +297,20 @@ def group_stats(trajectories: Iterable[Trajectory], *, eps: float = 1e-6) -> Gro
         >>> (g.mean, g.std, [round(a, 3) for a in g.advantages])
         (0.5, 0.5, [1.0, -1.0])
     """
-    groups: dict[str, list[Trajectory]] = defaultdict(list)
-    for t in trajectories:
-        groups[t.task_id].append(t)
+    return group_facts([episode_facts(t) for t in trajectories], eps=eps)
+
+
+def group_facts(items: Iterable[EpisodeFacts], *, eps: float = 1e-6) -> GroupReport:
+    """`group_stats` of the trajectories these facts come from (same result)."""
+    groups: dict[str, list[EpisodeFacts]] = defaultdict(list)
+    for f in items:
+        groups[f.task_id].append(f)
     out: list[GroupStats] = []
     for task_id in sorted(groups):
         members = groups[task_id]
         if len(members) > 1:
             members.sort(key=_by_sample)
-        rewards = tuple([t.reward for t in members])
+        rewards = tuple([f.reward for f in members])
         decided = [r for r in rewards if r is not None]
         mean = _mean(decided)
         std = (
@@ -272,7 +328,7 @@ def group_stats(trajectories: Iterable[Trajectory], *, eps: float = 1e-6) -> Gro
         )
         fields = {
             "task_id": task_id,
-            "samples": tuple([t.sample for t in members]),
+            "samples": tuple([f.sample for f in members]),
             "rewards": rewards,
             "mean": mean,
             "std": std,
