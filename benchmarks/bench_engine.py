@@ -11,7 +11,7 @@ Rates are given per wall-clock second and per CPU second of this process
 (`time.process_time`): on a shared machine the CPU figure is the stable one.
 
 Usage:
-    python benchmarks/bench_engine.py [--episodes 5000] [--profile]
+    python benchmarks/bench_engine.py [--episodes 5000] [--repeat 3] [--profile]
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; the best is shown")
-    parser.add_argument("--profile", action="store_true", help="cProfile the engine run")
+    parser.add_argument("--profile", action="store_true", help="cProfile an engine run of each")
     args = parser.parse_args()
     n = args.episodes
     with tempfile.TemporaryDirectory() as tmp:
@@ -235,12 +235,11 @@ def main() -> None:
             f"(b) {episodes} concurrent {turns}-turn episodes, policy sleeps {delay * 1000:.0f} ms"
         )
         raw = best([asyncio.run(raw_sleeps(episodes, turns, delay)) for _ in range(args.repeat)])
-        eng = best(
-            [
-                asyncio.run(engine_sleeps(episodes, turns, delay, tmpdir / f"b{r}.jsonl"))
-                for r in range(args.repeat)
-            ]
-        )
+        engines = [
+            asyncio.run(engine_sleeps(episodes, turns, delay, tmpdir / f"b{r}.jsonl"))
+            for r in range(args.repeat)
+        ]
+        eng = best(engines)
         print(f"  ideal                {ideal:10,.0f} turns/s")
         print(
             f"  raw asyncio sleeps   {total / raw.wall:10,.0f} turns/s   "
@@ -252,6 +251,17 @@ def main() -> None:
             f"engine/raw = {raw.wall / eng.wall:.2f}   CPU {eng.cpu:.2f} s "
             f"({(eng.cpu - raw.cpu) / total * 1e6:.0f} us of engine+env+policy CPU per turn)"
         )
+        ratios = sorted(total / c.wall / ideal for c in engines)
+        print(
+            f"  engine/ideal of each repetition: {', '.join(f'{r:.3f}' for r in ratios)}   "
+            "target: 0.9"
+        )
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            asyncio.run(engine_sleeps(episodes, turns, delay, tmpdir / "pb.jsonl"))
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
 if __name__ == "__main__":

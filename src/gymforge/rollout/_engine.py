@@ -8,7 +8,7 @@ import gc
 import importlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gymforge._util import atomic_write_text
@@ -31,11 +31,13 @@ from gymforge.rollout._io import (
 )
 from gymforge.rollout._progress import ProgressDisplay
 from gymforge.rollout._records import (
+    JSON_EVERY,
     EpisodeSeeds,
     EpisodeState,
     Records,
     TurnSeeds,
     replaced,
+    trajectory_json,
     turn_record,
 )
 from gymforge.rollout._resume import light, prepare_file
@@ -233,6 +235,11 @@ class _Episode:
         self.owned_policies = {} if self.owned_policies is not None else None
 
     async def __call__(self, task: Task, sample: int) -> Trajectory:
+        trajectory, _ = await self.play(task, sample)
+        return trajectory
+
+    async def play(self, task: Task, sample: int) -> tuple[Trajectory, EpisodeState]:
+        """One episode: its trajectory, and the state it was built from (for its line)."""
         seed = self._seeds(task.id, sample)
         started = time.time()
         t0 = time.perf_counter()
@@ -262,7 +269,7 @@ class _Episode:
         score = state.score
         base = state.partial or self.records.partial(task, sample, seed, state)
         timings = state.timings
-        return replaced(
+        trajectory = replaced(
             base,
             reward=score.value if score is not None and error is None else None,
             score=score,
@@ -278,6 +285,7 @@ class _Episode:
                 },
             ),
         )
+        return trajectory, state
 
     async def _start(self, task: Task, sample: int, seed: int, state: EpisodeState) -> None:
         """Make the env and the policy, then play; the env is left on `state` for closing."""
@@ -340,6 +348,8 @@ class _Episode:
                 terminated, truncated = result.terminated, result.truncated
                 turns.append(turn_record(result.reward, info.milestones, terminated, truncated))
                 turn += 1
+                if turn % JSON_EVERY == 0:  # now, not when the episodes all end together
+                    state.record_json()
                 if terminated or truncated:
                     state.terminated, state.truncated = terminated, truncated
                     break
@@ -485,7 +495,6 @@ async def _run_locked(
     if owns_policies:
         episode.owned_policies = {}
     remote = _ray_runner(config, run_id, injected, grader) if config.backend == "ray" else None
-    run_episode: Callable[[Task, int], Awaitable[Trajectory]] = remote or episode
     streak = _ErrorStreak(config.max_consecutive_errors)
     # The statistics need a few facts per episode, not the trajectories (see
     # `EpisodeFacts`); transcript-free copies are kept only for a curriculum's waves.
@@ -500,8 +509,12 @@ async def _run_locked(
     ) -> None:
         while pending:
             task, sample = pending.popleft()
-            trajectory = await run_episode(task, sample)
-            writer.write_soon(trajectory)
+            if remote is None:
+                trajectory, state = await episode.play(task, sample)
+                writer.queue_line(trajectory_json(trajectory, state))
+            else:
+                trajectory = await remote(task, sample)
+                writer.write_soon(trajectory)
             facts.append(episode_facts(trajectory))
             if keep_finished:
                 finished.append(light(trajectory))

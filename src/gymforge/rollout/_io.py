@@ -239,7 +239,11 @@ class TrajectoryWriter:
         The bytes are those `write` appends. Must be called from a running event loop.
         """
         self._file()
-        line = _SERIALIZE(trajectory)
+        self.queue_line(_SERIALIZE(trajectory))
+
+    def queue_line(self, line: bytes) -> None:
+        """`write_soon` of a line serialised by the caller (without its newline)."""
+        self._file()
         queued = self._queued
         if not queued:
             asyncio.get_running_loop().call_soon(self.flush_queued)

@@ -33,7 +33,16 @@ from gymforge.types import (
 if TYPE_CHECKING:
     from gymforge.env import Env
 
-__all__ = ["EpisodeSeeds", "EpisodeState", "Records", "TurnSeeds", "replaced", "turn_record"]
+__all__ = [
+    "EpisodeSeeds",
+    "EpisodeState",
+    "JSON_EVERY",
+    "Records",
+    "TurnSeeds",
+    "replaced",
+    "trajectory_json",
+    "turn_record",
+]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -216,16 +225,72 @@ class EpisodeSeeds:
         return int.from_bytes(h.digest(), "big") >> 1
 
 
+JSON_EVERY = 8
+"""Turns between two `EpisodeState.record_json` calls of the engine: often enough that
+little is left for the end of a long episode, rarely enough that the pieces (one call
+each instead of one for the line) cost next to nothing more."""
+_MESSAGE_JSON = Message.__pydantic_serializer__.to_json
+_TURN_JSON = Turn.__pydantic_serializer__.to_json
+_TASK_JSON = Task.__pydantic_serializer__.to_json
+_TRAJECTORY_JSON = Trajectory.__pydantic_serializer__.to_json
+_TASK_KEY = b',"task":'
+_EMPTY_TRANSCRIPT = b',"messages":[],"turns":[]'
+
+
+def trajectory_json(trajectory: Trajectory, state: EpisodeState) -> bytes:
+    """The serializer's bytes of `trajectory` (`to_json_line()` without its newline).
+
+    `trajectory` is what the engine built from `state`. In a long episode most of its
+    messages and turns were serialised as it went (`EpisodeState.record_json`, every
+    `JSON_EVERY` turns, between the policy's waits), so at the end only the rest is,
+    and the pieces are put in their place: the episodes of a run that end together
+    then queue up behind less work. Without pieces (a short episode), or when the
+    place is not found, the whole trajectory is serialised; unit tests pin the bytes
+    against `to_json_line()`.
+    """
+    if not state.message_json:
+        return _TRAJECTORY_JSON(trajectory)
+    state.record_json()
+    messages, turns = state.message_json, state.turn_json
+    task = trajectory.task
+    if (
+        messages is None
+        or task.__class__ is not Task
+        or len(messages) != len(trajectory.messages)
+        or len(turns) != len(trajectory.turns)
+    ):
+        return _TRAJECTORY_JSON(trajectory)
+    head = _TRAJECTORY_JSON(replaced(trajectory, messages=(), turns=()))
+    # Only fixed keys and string or number values come before "task" (a quote inside a
+    # string is escaped), so its first occurrence is the key; "messages" follows the task.
+    at = head.find(_TASK_KEY) + len(_TASK_KEY) + len(_TASK_JSON(task))
+    if not head.startswith(_EMPTY_TRANSCRIPT, at):
+        return _TRAJECTORY_JSON(trajectory)
+    return b"".join(
+        (
+            head[:at],
+            b',"messages":[',
+            b",".join(messages),
+            b'],"turns":[',
+            b",".join(turns),
+            b"]",
+            head[at + len(_EMPTY_TRANSCRIPT) :],
+        )
+    )
+
+
 class EpisodeState:
     __slots__ = (
         "env",
         "info",
+        "message_json",
         "messages",
         "partial",
         "score",
         "terminated",
         "timings",
         "truncated",
+        "turn_json",
         "turns",
     )
 
@@ -240,3 +305,21 @@ class EpisodeState:
         """Seconds waiting on the policy, the env and the grader."""
         self.partial: Trajectory | None = None
         self.score: Score | None = None
+        self.message_json: list[bytes] | None = []
+        """The serializer's bytes of `messages[:len(message_json)]`; None once a message
+        is not exactly a `Message` (the line is then serialised whole)."""
+        self.turn_json: list[bytes] = []
+        """The serializer's bytes of `turns[:len(turn_json)]`."""
+
+    def record_json(self) -> None:
+        """Serialise the messages and turns added since the last call."""
+        done = self.message_json
+        if done is not None:
+            new = self.messages[len(done) :]
+            if all(m.__class__ is Message for m in new):
+                done += map(_MESSAGE_JSON, new)
+            else:
+                self.message_json = None
+        turns = self.turn_json
+        if len(turns) < len(self.turns):
+            turns += map(_TURN_JSON, self.turns[len(turns) :])

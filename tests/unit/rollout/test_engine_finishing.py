@@ -153,3 +153,102 @@ async def test_report_and_result_equal_the_statistics_of_the_whole_file(
     assert result.summary.errors == 6
     report = RunConfig(num_tasks=5, **base).report_path.read_text()
     assert report.count('"task_id"') == 5
+
+
+def _state_of(trajectory: Trajectory) -> Any:
+    from gymforge.rollout._records import EpisodeState
+
+    state = EpisodeState()
+    state.messages = list(trajectory.messages)
+    state.turns = list(trajectory.turns)
+    return state
+
+
+def _rich() -> Trajectory:
+    from gymforge.types import FunctionCall, Generation, Score, Timings, ToolCall, Turn, Usage
+
+    # The task's metadata holds the very keys the line is assembled around.
+    task = Task(
+        id='t "1"',
+        prompt="Café τ?",
+        answer=[1.5, None],
+        difficulty=3,
+        metadata={"messages": [], "turns": [], "task": {"id": "x"}, "tags": ["a"]},
+    )
+    call = ToolCall(id="c1", function=FunctionCall(name="f", arguments='{"x": "\\u2028"}'))
+    gen = Generation(usage=Usage(prompt_tokens=3, completion_tokens=1), logprobs=(-0.5,))
+    said = (
+        Message.system("be brief"),
+        Message.user('say "1" \U0001f600 \u2028'),
+        Message.assistant(None, tool_calls=(call,), generation=gen),
+        Message.tool("ok", tool_call_id="c1", name="f"),
+        Message.assistant("1"),
+    )
+    turns = (Turn(reward=0.5, milestones={"messages": [], "n": 1}), Turn(reward=1, terminated=True))
+    return Trajectory(
+        run_id="r", env_id="e/E-v0", task_id=task.id, sample=2, seed=9, policy="p", task=task,
+        messages=said, turns=turns, reward=1.0, score=Score(value=1.0, components={"a": 1.0}),
+        milestones={"turns": []}, terminated=True, usage=Usage(prompt_tokens=3),
+        timings=Timings(total_s=0.25), info={"messages": [1]},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("caught_up", [0, 2, 5])
+def test_line_from_pieces_is_exactly_to_json_line(caught_up: int) -> None:
+    from gymforge.rollout._records import trajectory_json
+
+    traj = _rich()
+    state = _state_of(traj)
+    del state.messages[caught_up:], state.turns[min(caught_up, 2) :]
+    state.record_json()  # pieces made during the episode, the rest at the end
+    state.messages[:] = traj.messages
+    state.turns[:] = traj.turns
+    assert trajectory_json(traj, state) + b"\n" == traj.to_json_line().encode()
+    # Without pieces from the episode the line is serialised whole, else the rest is added.
+    assert state.message_json is not None
+    assert len(state.message_json) == (len(traj.messages) if caught_up else 0)
+
+
+def test_line_of_an_empty_or_failed_episode_is_exactly_to_json_line() -> None:
+    from gymforge.rollout._records import trajectory_json
+
+    error = ErrorRecord(boundary="env", type="EnvError", message="reset broke")
+    for traj in (_traj(1).model_copy(update={"messages": (), "error": error}), _traj(2)):
+        assert trajectory_json(traj, _state_of(traj)) + b"\n" == traj.to_json_line().encode()
+
+
+def test_line_falls_back_to_the_whole_serializer_for_other_types() -> None:
+    from gymforge.rollout._records import trajectory_json
+
+    class Note(Message):
+        pass
+
+    class Job(Task):
+        pass
+
+    traj = _rich()
+    noted = traj.model_copy(update={"messages": (*traj.messages, Note(role="user", content="n"))})
+    state = _state_of(noted)
+    state.message_json = [b""]  # a piece made during the episode: the rest is looked at
+    assert trajectory_json(noted, state) + b"\n" == noted.to_json_line().encode()
+    assert state.message_json is None  # no pieces once a message is not exactly a Message
+    job = traj.model_copy(update={"task": Job(id="j", prompt="?")})
+    state = _state_of(job)
+    state.record_json()
+    assert trajectory_json(job, state) + b"\n" == job.to_json_line().encode()
+
+
+async def test_engine_lines_are_exactly_to_json_line(kit: SimpleNamespace, tmp_path: Path) -> None:
+    from gymforge.rollout._records import JSON_EVERY
+
+    out = tmp_path / "t.jsonl"
+    probe = kit.Probe()
+    await run_async(
+        RunConfig(env_id="fake/Fake-v0", policy="fake", num_tasks=3, group_size=2, out=out),
+        env_factory=lambda: kit.FakeEnv(probe, turns=2 * JSON_EVERY + 1),
+        policy_factory=lambda env: kit.OraclePolicy(env),
+    )
+    lines = out.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 6  # long episodes: lines put together from pieces
+    for line in lines:
+        assert Trajectory.from_json_line(line.decode()).to_json_line().encode() == line
