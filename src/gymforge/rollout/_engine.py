@@ -570,13 +570,14 @@ async def _run_locked(
     try:
         summary = summarize_facts(facts, k=config.group_size)
         groups = group_facts(facts)
+        curriculum = plan.report()
+        report = RunReport(
+            run_id=run_id, config=config, summary=summary, groups=groups, curriculum=curriculum
+        )
+        report_text = report.model_dump_json(indent=2) + "\n"
     finally:
         await closing
-    curriculum = plan.report()
-    report = RunReport(
-        run_id=run_id, config=config, summary=summary, groups=groups, curriculum=curriculum
-    )
-    atomic_write_text(config.report_path, report.model_dump_json(indent=2) + "\n")
+    atomic_write_text(config.report_path, report_text)
     return RunResult(
         run_id=run_id,
         out=config.out,

@@ -49,6 +49,8 @@ _M = TypeVar("_M", bound=BaseModel)
 _EMPTY_INFO = Info()
 _GENERATION = operator.attrgetter("generation")
 _ONLY_MESSAGE = {Message}
+_ONLY_TURN = {Turn}
+_setattr = object.__setattr__
 
 
 def replaced(model: _M, **update: Any) -> _M:
@@ -121,7 +123,7 @@ class Records:
             and milestones.__class__ is dict
             and extra.__class__ is dict
             and sample.__class__ is int
-            and all(t.__class__ is Turn for t in turns)
+            and (not turns or set(map(type, turns)) == _ONLY_TURN)
         ):
             return Trajectory(
                 run_id=self.run_id,
@@ -143,8 +145,13 @@ class Records:
         # the constructor above builds (same values in field order, same fields set)
         # without the validation that was half of an episode's engine cost. A unit test
         # pins the equality, JSON line included.
-        trajectory = _trusted(
-            Trajectory,
+        trajectory = Trajectory.__new__(Trajectory)  # `_trusted`, with its fields set
+        _setattr(trajectory, "__pydantic_fields_set__", set(_PARTIAL_FIELDS))
+        _setattr(trajectory, "__pydantic_extra__", None)
+        _setattr(trajectory, "__pydantic_private__", None)
+        _setattr(
+            trajectory,
+            "__dict__",
             {
                 "schema_version": TRAJECTORY_SCHEMA_VERSION,
                 "run_id": self.run_id,
@@ -167,7 +174,6 @@ class Records:
                 "info": dict(extra),
             },
         )
-        object.__setattr__(trajectory, "__pydantic_fields_set__", set(_PARTIAL_FIELDS))
         return trajectory
 
 
