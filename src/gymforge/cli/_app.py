@@ -287,9 +287,12 @@ def run_command(
 
 
 _CLASH_REASONS = {
-    "--difficulty": "the curriculum picks the level",
-    "--tasks-file": "the curriculum draws from the env's task family",
-    "--retry-errors": "later waves were drawn from the recorded outcomes",
+    "--difficulty": "the curriculum picks the level; drop --difficulty, or set the first "
+    "level with --curriculum-start",
+    "--tasks-file": "the curriculum draws from the env's task family; drop one of the two",
+    "--retry-errors": "later waves were drawn from the recorded outcomes, where an errored "
+    "episode counted as a failed one; drop --retry-errors (a resume still runs every "
+    "missing episode)",
 }
 
 
