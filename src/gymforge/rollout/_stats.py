@@ -10,7 +10,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from gymforge._util import pass_at_k, pass_hat_k
-from gymforge.types import Trajectory, Usage, _trusted
+from gymforge.types import JsonValue, Trajectory, Usage, _trusted
 
 __all__ = [
     "DifficultySummary",
@@ -87,7 +87,9 @@ class Summary(BaseModel):
     """Breakdown per task tag: each string of ``task.metadata["tags"]`` (e.g. the intent
     types of Retail-v0 tasks, "intent:cancel"); a task with several tags is in each."""
     milestone_rates: dict[str, float] = Field(default_factory=dict)
-    """Fraction of episodes whose final milestone of that name is truthy."""
+    """Fraction of episodes whose final milestone of that name is truthy. A milestone
+    with a string value counts once per value, as ``name=value`` (the games'
+    ``outcome=win``, ``outcome=draw``, ...): "is it set" would be 1.0 for all of them."""
     usage: Usage = Field(default_factory=Usage)
     """Tokens over all episodes."""
     mean_turns: float | None = None
@@ -112,10 +114,17 @@ class EpisodeFacts(NamedTuple):
     tags: tuple[str, ...]
     """The task's distinct tags, in order."""
     milestones: tuple[tuple[str, bool], ...]
-    """Each final milestone and whether it is truthy."""
+    """Each final milestone (``name=value`` for a string value) and whether it is truthy."""
     prompt_tokens: int
     completion_tokens: int
     turns: int
+
+
+def _milestone(name: str, value: JsonValue) -> tuple[str, bool]:
+    """A milestone as a rate key: a non-empty string value is one key per value."""
+    if isinstance(value, str) and value:
+        return f"{name}={value}", True
+    return name, bool(value)
 
 
 def episode_facts(t: Trajectory) -> EpisodeFacts:
@@ -131,7 +140,7 @@ def episode_facts(t: Trajectory) -> EpisodeFacts:
         None if t.error is None else t.error.boundary,
         "none" if level is None else str(level),
         tuple(dict.fromkeys(str(x) for x in tags)) if isinstance(tags, list) else (),
-        tuple([(name, bool(value)) for name, value in t.milestones.items()]),
+        tuple([_milestone(name, value) for name, value in t.milestones.items()]),
         usage.prompt_tokens,
         usage.completion_tokens,
         len(t.turns),

@@ -146,3 +146,21 @@ def test_group_stats_equal_validated_models_whatever_the_reward_types() -> None:
     assert group.samples == (0, 1, 2)
     odd = [t.model_copy(update={"reward": 1}) for t in trajs]  # unvalidated int rewards
     assert group_stats(odd).groups[0].rewards == (1.0, 1.0, 1.0)
+
+
+def test_string_milestones_are_rated_per_value() -> None:
+    # A game's `outcome` is always set, so "truthy" would rate it 1.0 whatever happened.
+    ts = [
+        _t("a", 0, 1.0, milestones={"outcome": "win", "moves": 4}),
+        _t("a", 1, 0.0, milestones={"outcome": "draw", "moves": 0}),
+        _t("b", 0, -1.0, milestones={"outcome": "win", "note": ""}),
+        _t("b", 1, -1.0, milestones={"outcome": "loss"}),
+    ]
+    rates = summarize(ts).milestone_rates
+    assert rates == {
+        "moves": 0.25,
+        "note": 0.0,
+        "outcome=draw": 0.25,
+        "outcome=loss": 0.25,
+        "outcome=win": 0.5,
+    }
