@@ -499,6 +499,7 @@ async def _run_locked(
     # The statistics need a few facts per episode, not the trajectories (see
     # `EpisodeFacts`); transcript-free copies are kept only for a curriculum's waves.
     facts = [episode_facts(t) for t in existing]
+    del existing  # a resumed run need not hold what it resumed from (a curriculum keeps its own)
     first_new = len(facts)
     finished: list[Trajectory] = []
     keep_finished = config.curriculum is not None

@@ -238,7 +238,6 @@ class TrajectoryWriter:
         so a burst of episodes ending together costs one system call, not one each.
         The bytes are those `write` appends. Must be called from a running event loop.
         """
-        self._file()
         self.queue_line(_SERIALIZE(trajectory))
 
     def queue_line(self, line: bytes) -> None:

@@ -50,7 +50,6 @@ _EMPTY_INFO = Info()
 _GENERATION = operator.attrgetter("generation")
 _ONLY_MESSAGE = {Message}
 _ONLY_TURN = {Turn}
-_setattr = object.__setattr__
 
 
 def replaced(model: _M, **update: Any) -> _M:
@@ -145,13 +144,8 @@ class Records:
         # the constructor above builds (same values in field order, same fields set)
         # without the validation that was half of an episode's engine cost. A unit test
         # pins the equality, JSON line included.
-        trajectory = Trajectory.__new__(Trajectory)  # `_trusted`, with its fields set
-        _setattr(trajectory, "__pydantic_fields_set__", set(_PARTIAL_FIELDS))
-        _setattr(trajectory, "__pydantic_extra__", None)
-        _setattr(trajectory, "__pydantic_private__", None)
-        _setattr(
-            trajectory,
-            "__dict__",
+        return _trusted(
+            Trajectory,
             {
                 "schema_version": TRAJECTORY_SCHEMA_VERSION,
                 "run_id": self.run_id,
@@ -173,8 +167,8 @@ class Records:
                 "error": None,
                 "info": dict(extra),
             },
+            _PARTIAL_FIELDS,
         )
-        return trajectory
 
 
 _NO_TIMINGS = Timings()

@@ -21,9 +21,10 @@ __all__ = ["light", "prepare_file"]
 
 
 def light(trajectory: Trajectory) -> Trajectory:
-    """The trajectory without its transcript: all the end-of-run statistics need.
+    """The trajectory without its transcript: what a curriculum reads of finished episodes.
 
     A long run of real model episodes holds gigabytes of transcripts; the file has them.
+    (The end-of-run statistics keep even less: `gymforge.rollout._stats.EpisodeFacts`.)
     """
     return replaced(trajectory, messages=())
 
