@@ -34,7 +34,7 @@ def ours(n: int, repeat: int) -> list[tuple[str, float, float]]:
         fam = family_type()
         gen = best_rate(n, repeat, lambda fam=fam: [fam.generate(i, seed=1) for i in range(n)])
         tasks = [fam.generate(i, seed=1) for i in range(n)]
-        refs = [str(t.metadata["reference"]) for t in tasks]
+        refs = [str(t.reference) for t in tasks]
         pairs = list(zip(tasks, refs, strict=True))
         score = best_rate(
             n, repeat, lambda fam=fam, pairs=pairs: [fam.score(t, r) for t, r in pairs]

@@ -4,24 +4,39 @@ Every error gymforge raises on purpose joins one tree, classified by the boundar
 that failed, so that callers (and the rollout engine) can decide who is to blame::
 
     GymforgeError
-    ├── ConfigError          bad input from the user: a flag, a spec, a file
-    │   └── NotFoundError    an id or a file that does not exist (with suggestions)
-    ├── PolicyError          the model or its server failed (timeout, 5xx, bad output)
-    ├── EnvError             the environment's own code failed
-    ├── GraderError          a grader failed to run (not "the answer is wrong")
-    ├── SandboxError         the isolation layer could not run a program
-    └── ResumeError          a trajectories file cannot be resumed safely
+    ├── ConfigError              bad input from the user: a flag, a spec, a file
+    │   ├── NotFoundError        an id or a file that does not exist (with suggestions)
+    │   └── ResumeError          a trajectories file cannot be resumed safely
+    ├── PolicyError              the model or its server failed
+    │   ├── PolicyTimeout        no answer in time                  (infrastructure)
+    │   ├── PolicyUnavailable    connection refused or dropped, 5xx (infrastructure)
+    │   └── PolicyOutputError    the model's own output is unusable (the policy's doing)
+    ├── EnvError                 the environment's own code failed
+    ├── GraderError              a grader failed to run (not "the answer is wrong")
+    └── SandboxError             the isolation layer could not run a program
 
-`ToolError` is not part of the tree on purpose: it is raised inside a tool to
-report a bad call *to the model*, and the env turns it into a tool message.
+    ToolError                    a tool call the model got wrong, answered to the model
+    ├── ToolRefused              the env's own rules refused to run the call
+    └── ToolFault                an injected fault (a retry may work)
+
+Each class's ``boundary`` is one of `gymforge.types.BOUNDARIES`; the engine records a
+failure at the failing error's own boundary (a `SandboxError` raised while grading is
+``sandbox``). Only a `PolicyOutputError` raised by the episode's policy is blamed on the
+policy (`gymforge.types.ErrorRecord.policy_caused`); everything else is infrastructure.
+
+`ToolError` and its subclasses are outside the tree on purpose: a tool raises them to
+report a bad call *to the model*; the env answers with a tool message carrying the
+text and records the call's outcome kind (``tool_raised``, ``refused``, ``fault``).
 
 Example:
-    >>> from gymforge.errors import NotFoundError, GymforgeError
-    >>> issubclass(NotFoundError, GymforgeError)
-    True
+    >>> from gymforge.errors import NotFoundError, GymforgeError, PolicyTimeout
+    >>> issubclass(NotFoundError, GymforgeError), PolicyTimeout("slow").cause
+    (True, 'timeout')
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 __all__ = [
     "ConfigError",
@@ -30,9 +45,14 @@ __all__ = [
     "GymforgeError",
     "NotFoundError",
     "PolicyError",
+    "PolicyOutputError",
+    "PolicyTimeout",
+    "PolicyUnavailable",
     "ResumeError",
     "SandboxError",
     "ToolError",
+    "ToolFault",
+    "ToolRefused",
 ]
 
 
@@ -42,8 +62,11 @@ class GymforgeError(Exception):
     The message is meant for a person: it says what is wrong and what to do next.
     """
 
-    boundary: str = "gymforge"
-    """Which boundary failed; recorded on trajectories as `error.boundary`."""
+    boundary: ClassVar[str | None] = None
+    """Which boundary failed (one of `gymforge.types.BOUNDARIES`; None for the root,
+    which the engine records at the stage that was running)."""
+    cause: ClassVar[str | None] = None
+    """A finer reason, recorded as `ErrorRecord.cause` (e.g. ``timeout``)."""
 
 
 class ConfigError(GymforgeError):
@@ -55,13 +78,42 @@ class ConfigError(GymforgeError):
 class NotFoundError(ConfigError):
     """An env id, a file or another named thing does not exist."""
 
-    boundary = "config"
+
+class ResumeError(ConfigError):
+    """A trajectories file cannot be resumed safely (other run, damaged lines)."""
 
 
 class PolicyError(GymforgeError):
-    """The policy (model, model server) failed: unreachable, timed out, bad output."""
+    """The policy (model, model server) failed.
+
+    Raise a subclass where the reason is known: `PolicyTimeout`, `PolicyUnavailable`
+    (both infrastructure) or `PolicyOutputError` (the model's own output).
+    """
 
     boundary = "policy"
+
+
+class PolicyTimeout(PolicyError):
+    """The model server did not answer in time (after the backend's retries)."""
+
+    cause = "timeout"
+
+
+class PolicyUnavailable(PolicyError):
+    """The model server could not be reached, dropped the connection or kept answering 5xx."""
+
+    cause = "unavailable"
+
+
+class PolicyOutputError(PolicyError):
+    """The model's own output cannot continue the episode.
+
+    For example a completion that overflows the context window, or one the server
+    could not turn into a message. The episode is graded as it stands: the policy's
+    doing is scored, never excused.
+    """
+
+    cause = "bad_output"
 
 
 class EnvError(GymforgeError):
@@ -82,20 +134,30 @@ class SandboxError(GymforgeError):
     boundary = "sandbox"
 
 
-class ResumeError(ConfigError):
-    """A trajectories file cannot be resumed safely (other run, damaged lines)."""
-
-    boundary = "config"
-
-
 class ToolError(Exception):
     """Raised by a tool to tell the *model* its call was wrong.
 
     The env catches it and answers with a tool message carrying the text, so the
-    model can correct itself; it never ends the episode or the run.
+    model can correct itself; it never ends the episode or the run. The call's
+    outcome is recorded with kind `kind`.
 
     Example:
         >>> from gymforge.errors import ToolError
-        >>> str(ToolError("order #12 is not pending"))
-        'order #12 is not pending'
+        >>> str(ToolError("order #12 is not pending")), ToolError.kind
+        ('order #12 is not pending', 'tool_raised')
     """
+
+    kind: ClassVar[str] = "tool_raised"
+    """The `gymforge.types.ToolOutcome.kind` of a call that raised this."""
+
+
+class ToolRefused(ToolError):
+    """The env's own rules refuse to run this call (a limit, a reserved name, one per turn)."""
+
+    kind = "refused"
+
+
+class ToolFault(ToolError):
+    """An injected fault (fault injection): nothing was done, and a retry may work."""
+
+    kind = "fault"

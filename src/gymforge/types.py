@@ -17,14 +17,17 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, Literal, TypeAlias, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 __all__ = [
+    "BOUNDARIES",
+    "TOOL_OUTCOME_KINDS",
     "TRAJECTORY_SCHEMA_VERSION",
+    "Boundary",
     "ErrorRecord",
     "FunctionCall",
     "Generation",
@@ -38,17 +41,48 @@ __all__ = [
     "Task",
     "Timings",
     "ToolCall",
+    "ToolOutcome",
+    "ToolOutcomeKind",
     "ToolSpec",
     "Trajectory",
     "Turn",
     "Usage",
+    "upgrade_v1",
 ]
 
-TRAJECTORY_SCHEMA_VERSION = 1
-"""Version of the trajectory JSONL schema; bumped on any incompatible change."""
+TRAJECTORY_SCHEMA_VERSION = 2
+"""Version of the trajectory JSONL schema; bumped on any incompatible change.
+
+- 1: the first schema.
+- 2: every turn records its tool calls' outcomes (`Turn.tool_outcomes`); errors say
+  whether the policy caused them and keep the last traceback frames. Version-1 lines
+  still load: `Trajectory.from_json_line` derives their outcomes (see `upgrade_v1`).
+"""
 
 Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
 Milestones: TypeAlias = dict[str, JsonValue]
+
+Boundary: TypeAlias = Literal["policy", "env", "grader", "timeout", "sandbox", "config"]
+"""Which boundary of an episode failed: the one vocabulary of `ErrorRecord.boundary`,
+of the `gymforge.errors` tree (each error class names its own) and of the run statistics."""
+BOUNDARIES: tuple[Boundary, ...] = get_args(Boundary)
+"""Every `Boundary`, in the order of its definition."""
+
+ToolOutcomeKind: TypeAlias = Literal[
+    "ok",
+    "unknown_tool",
+    "bad_arguments",
+    "tool_raised",
+    "refused",
+    "fault",
+    "after_end",
+    "duplicate_id",
+]
+"""What became of one tool call (see `ToolOutcome.kind`)."""
+TOOL_OUTCOME_KINDS: tuple[ToolOutcomeKind, ...] = get_args(ToolOutcomeKind)
+"""Every `ToolOutcomeKind`."""
+
+_Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _Frozen(BaseModel):
@@ -216,6 +250,54 @@ class ToolSpec(_Frozen):
         }
 
 
+class ToolOutcome(_Frozen):
+    """What an env did with one tool call: the record graders read instead of reply text.
+
+    Every call an env answers produces one, in call order, on `StepResult.tool_outcomes`
+    and then on the trajectory's `Turn.tool_outcomes`. The reply text is what the model
+    saw; whether the call succeeded is `kind`, never a prefix of that text.
+
+    Example:
+        >>> out = ToolOutcome(call_id="c1", tool="cancel", arguments={"order": 7},
+        ...                   kind="ok", writes=True, reply="cancelled #7")
+        >>> out.ok, out.message().tool_call_id
+        (True, 'c1')
+    """
+
+    call_id: str
+    """The call's id (unique within an episode; a repeated id is ``duplicate_id``)."""
+    tool: str
+    """The called tool's name, as the model wrote it."""
+    arguments: JsonValue
+    """The arguments decoded from JSON, or the raw string when they were not JSON
+    (`arguments_parsed` tells which)."""
+    arguments_parsed: bool = True
+    """False when `arguments` is the raw text because it did not parse as JSON."""
+    kind: ToolOutcomeKind
+    """``ok``: the tool ran and answered. ``unknown_tool``: no tool of that name is
+    available now. ``bad_arguments``: not a JSON object, or it failed the schema.
+    ``tool_raised``: the tool ran and rejected the call (`gymforge.errors.ToolError`,
+    e.g. "order #12 is not pending"). ``refused``: the env's own rules refused to run it
+    (`gymforge.errors.ToolRefused`: a limit, one move per turn, a reserved file name).
+    ``fault``: an injected fault (`gymforge.errors.ToolFault`); a retry may work.
+    ``after_end``: the episode had already ended, so the call was not run.
+    ``duplicate_id``: the id was already used in this episode, so it was not run."""
+    writes: bool | None = False
+    """The tool's read/write tag (`ToolSpec.writes`); None when not known (calls
+    derived from a schema-1 file)."""
+    reply: str
+    """The text of the tool message the model saw."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the tool ran and answered without rejecting the call."""
+        return self.kind == "ok"
+
+    def message(self) -> Message:
+        """The tool message answering the call (what the model reads)."""
+        return Message.tool(self.reply, tool_call_id=self.call_id, name=self.tool)
+
+
 class Sampling(_Frozen):
     """Sampling parameters for one model call."""
 
@@ -247,8 +329,30 @@ class Task(_Frozen):
     """Name of the family that generated it, if any."""
     difficulty: int | None = None
     """Difficulty level in the family's documented scale."""
+    tags: tuple[str, ...] = ()
+    """Labels the run statistics break results down by (`Summary.by_tag`), e.g. the
+    intent kinds of a Retail task ("intent:cancel")."""
+    reference: str | None = None
+    """The reference solution's final message, where the family has one (the oracle of
+    single-turn envs plays it; None: ``\\boxed{answer}``)."""
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
-    """Anything else the env or grader needs (reference solution, intents, ...)."""
+    """Env-specific data the env or its grader needs (worlds, intents, test cases)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_from_metadata(cls, data: Any) -> Any:
+        """Tasks written before `tags` and `reference` were fields kept them in metadata."""
+        if isinstance(data, dict):
+            meta = data.get("metadata")
+            if isinstance(meta, dict) and ("tags" in meta or "reference" in meta):
+                meta = dict(meta)
+                data = dict(data)
+                if "tags" not in data and isinstance(meta.get("tags"), list):
+                    data["tags"] = [str(t) for t in meta.pop("tags")]
+                if "reference" not in data and isinstance(meta.get("reference"), str):
+                    data["reference"] = meta.pop("reference")
+                data["metadata"] = meta
+        return data
 
 
 class Info(_Frozen):
@@ -277,6 +381,8 @@ class StepResult(_Frozen):
     """The episode was cut short (turn or time limit)."""
     info: Info = Field(default_factory=Info)
     """Tools, policy, milestones."""
+    tool_outcomes: tuple[ToolOutcome, ...] = ()
+    """One record per tool call of the action, in call order."""
 
 
 class Score(_Frozen):
@@ -289,10 +395,11 @@ class Score(_Frozen):
         True
     """
 
-    value: float | None
-    """The score, usually in [0, 1]; None when undecided."""
-    components: dict[str, float | None] = Field(default_factory=dict)
-    """Named sub-scores, each reported as its own metric."""
+    value: _Finite | None
+    """The score, usually in [0, 1]; None when undecided. NaN and infinities are
+    rejected: a grader that cannot decide says None."""
+    components: dict[str, _Finite | None] = Field(default_factory=dict)
+    """Named sub-scores, each reported as its own metric (finite, or None)."""
     explanation: str = ""
     """Why, for a person reading the trajectory."""
 
@@ -301,13 +408,16 @@ class Turn(_Frozen):
     """Per-step record kept on the trajectory."""
 
     reward: float
-    """Reward the env gave for this step."""
+    """Reward the env gave for this step (a part of the episode's return only through
+    the grader: see `Trajectory.reward`)."""
     milestones: dict[str, JsonValue] = Field(default_factory=dict)
     """Milestones after this step."""
     terminated: bool = False
     """Whether this step ended the episode."""
     truncated: bool = False
     """Whether this step cut the episode short."""
+    tool_outcomes: tuple[ToolOutcome, ...] = ()
+    """What the env did with each tool call of this step's action, in call order."""
 
 
 class Timings(_Frozen):
@@ -326,14 +436,30 @@ class Timings(_Frozen):
 
 
 class ErrorRecord(_Frozen):
-    """Which boundary failed in an episode, recorded instead of crashing the run."""
+    """Which boundary failed in an episode, recorded instead of crashing the run.
 
-    boundary: Literal["policy", "env", "grader", "timeout", "sandbox", "config"]
-    """Where it failed."""
+    Blame is exact: `policy_caused` is True only when the policy's own output made the
+    episode impossible to continue (`gymforge.errors.PolicyOutputError`); such an episode
+    is graded as it stands. Every other failure (env, grader, sandbox, a model server
+    that timed out or was unavailable) is infrastructure: the episode has no reward and
+    statistics and training leave it out.
+    """
+
+    boundary: Boundary
+    """Where it failed: the failing error's own boundary (a `SandboxError` raised in a
+    grader is ``sandbox``), else the stage that was running."""
     type: str
     """Exception class name."""
     message: str
     """The exception's text."""
+    cause: str | None = None
+    """A finer reason where the error gives one: for the policy ``timeout``,
+    ``unavailable`` or ``bad_output``."""
+    policy_caused: bool = False
+    """True when the policy's output caused the failure (the episode is then scored)."""
+    frames: tuple[str, ...] = ()
+    """The last traceback frames where it was raised, ``"file:line in function"``,
+    innermost last (of the original error when it was re-raised as another)."""
 
 
 class Trajectory(_Frozen):
@@ -360,7 +486,11 @@ class Trajectory(_Frozen):
     turns: tuple[Turn, ...] = ()
     """One record per env.step."""
     reward: float | None = None
-    """Final scalar reward (the grader's value); None when undecided or failed."""
+    """The episode's return: the grader's value, and nothing else. Step rewards
+    (`Turn.reward`) count only through the grader (`env_reward` sums them); the
+    Gymnasium adapter pays them as they come and the rest of this value at the end, so
+    an episode's rewards there sum to this. None when the grader could not decide, or an
+    infrastructure failure ended the episode (`ErrorRecord.policy_caused` is False)."""
     score: Score | None = None
     """The grader's full verdict with components."""
     milestones: dict[str, JsonValue] = Field(default_factory=dict)
@@ -383,14 +513,166 @@ class Trajectory(_Frozen):
         """(task_id, sample): what resume uses to skip finished episodes."""
         return (self.task_id, self.sample)
 
+    def tool_outcomes(self) -> Iterator[ToolOutcome]:
+        """Every tool call's outcome, in the order the env answered them."""
+        for turn in self.turns:
+            yield from turn.tool_outcomes
+
+    def successful_calls(self, *, writes_only: bool = False) -> list[ToolOutcome]:
+        """The calls the env ran and answered (``kind == "ok"``), in order, with replies.
+
+        What a state-replay grader re-invokes on a fresh world to rebuild the final
+        state (see docs/writing-an-env.md). With `writes_only`, only calls of tools
+        tagged ``writes`` (a call of unknown tag, from a schema-1 file, is kept).
+
+        Example:
+            >>> ok = ToolOutcome(call_id="a", tool="set", arguments={}, kind="ok",
+            ...                  writes=True, reply="done")
+            >>> bad = ok.model_copy(update={"call_id": "b", "kind": "tool_raised"})
+            >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+            ...     policy="p", task=Task(id="t", prompt="?"),
+            ...     turns=(Turn(reward=0.0, tool_outcomes=(ok, bad)),))
+            >>> [o.call_id for o in traj.successful_calls(writes_only=True)]
+            ['a']
+        """
+        return [
+            o
+            for o in self.tool_outcomes()
+            if o.kind == "ok" and (not writes_only or o.writes is not False)
+        ]
+
+    def paired_calls(self) -> list[tuple[int, ToolCall, ToolOutcome | None]]:
+        """Every tool call of the transcript with its outcome: (message index, call, outcome).
+
+        Calls are paired with outcomes in the order the env answered them, so a repeated
+        call id pairs each call with its own outcome (the repeat's is ``duplicate_id``).
+        The outcome is None for a call the env never answered (a step cut by a time limit).
+
+        Example:
+            >>> call = ToolCall.make("look", {}, id="c")
+            >>> out = ToolOutcome(call_id="c", tool="look", arguments={}, kind="ok",
+            ...                   reply="a room")
+            >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
+            ...     policy="p", task=Task(id="t", prompt="?"),
+            ...     messages=(Message.assistant(tool_calls=[call]), out.message()),
+            ...     turns=(Turn(reward=0.0, tool_outcomes=(out,)),))
+            >>> [(i, c.id, o.kind if o else None) for i, c, o in traj.paired_calls()]
+            [(0, 'c', 'ok')]
+        """
+        queues: dict[str, list[ToolOutcome]] = {}
+        for outcome in reversed(list(self.tool_outcomes())):
+            queues.setdefault(outcome.call_id, []).append(outcome)
+        pairs: list[tuple[int, ToolCall, ToolOutcome | None]] = []
+        for index, message in enumerate(self.messages):
+            if message.role != "assistant":
+                continue
+            for call in message.tool_calls or ():
+                queue = queues.get(call.id)
+                pairs.append((index, call, queue.pop() if queue else None))
+        return pairs
+
     def to_json_line(self) -> str:
         """One JSONL line (with a trailing newline)."""
         return self.model_dump_json() + "\n"
 
     @classmethod
-    def from_json_line(cls, line: str) -> Trajectory:
-        """Parse one JSONL line; raises `pydantic.ValidationError` when it is not one."""
+    def from_json_line(cls, line: str | bytes) -> Trajectory:
+        """Parse one JSONL line (schema 1 lines are upgraded, see `upgrade_v1`).
+
+        Raises:
+            pydantic.ValidationError: The line is not a trajectory.
+        """
+        if (
+            b'"schema_version":1,' in line[:24]
+            if isinstance(line, bytes)
+            else '"schema_version":1,' in line[:24]
+        ):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                return cls.model_validate_json(line)  # reports the JSON error its own way
+            return cls.model_validate(upgrade_v1(data))
         return cls.model_validate_json(line)
+
+
+_V1_KINDS: tuple[tuple[str, ToolOutcomeKind], ...] = (
+    ("error: unknown tool", "unknown_tool"),
+    ("error: argument", "bad_arguments"),
+    ("error: the episode has ended", "after_end"),
+    ("error:", "tool_raised"),
+)
+
+
+def upgrade_v1(data: Any) -> Any:
+    """A schema-1 trajectory (a parsed JSON object) in the schema-2 shape.
+
+    Schema 1 recorded no tool outcomes: the only trace of one was its reply, whose
+    ``error:`` prefix was the convention of gymforge's envs for a failed call. This is
+    the one place that convention is read, to give old files the outcomes every
+    grader now reads: each turn's outcomes come from the tool replies that follow its
+    action (``error: unknown tool`` is ``unknown_tool``, ``error: argument`` is
+    ``bad_arguments``, ``error: the episode has ended`` is ``after_end``, another
+    ``error:`` is ``tool_raised``, anything else ``ok``); read/write tags were not
+    recorded, so ``writes`` is None. Anything that is not a schema-1 object is returned
+    as it is.
+
+    Example:
+        >>> line = {"schema_version": 1, "messages": [
+        ...     {"role": "assistant", "tool_calls": [{"id": "c", "type": "function",
+        ...         "function": {"name": "f", "arguments": "{}"}}]},
+        ...     {"role": "tool", "content": "error: no", "tool_call_id": "c"}],
+        ...     "turns": [{"reward": 0.0}]}
+        >>> upgrade_v1(line)["turns"][0]["tool_outcomes"][0]["kind"]
+        'tool_raised'
+    """
+    if not isinstance(data, dict) or data.get("schema_version") != 1:
+        return data
+    messages = data.get("messages") or []
+    turns = data.get("turns") or []
+    actions = [
+        i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "assistant"
+    ]
+    new_turns = []
+    for number, turn in enumerate(turns):
+        if not isinstance(turn, dict) or number >= len(actions) or "tool_outcomes" in turn:
+            new_turns.append(turn)
+            continue
+        start = actions[number]
+        end = actions[number + 1] if number + 1 < len(actions) else len(messages)
+        replies: dict[str, list[str]] = {}  # by call id, in order: a repeated id pairs in turn
+        for m in messages[start + 1 : end]:
+            if isinstance(m, dict) and m.get("role") == "tool":
+                replies.setdefault(str(m.get("tool_call_id")), []).append(
+                    str(m.get("content") or "")
+                )
+        outcomes = []
+        for call in messages[start].get("tool_calls") or []:
+            function = call.get("function") or {}
+            raw = str(function.get("arguments", ""))
+            try:
+                arguments, parsed = json.loads(raw), True
+            except ValueError:
+                arguments, parsed = raw, False
+            queue = replies.get(str(call.get("id")))
+            reply = queue.pop(0) if queue else ""
+            kind: ToolOutcomeKind = "ok"
+            for prefix, name in _V1_KINDS:
+                if reply.startswith(prefix):
+                    kind = name
+                    break
+            outcomes.append(
+                {
+                    "call_id": str(call.get("id")),
+                    "tool": str(function.get("name")),
+                    "arguments": arguments,
+                    "arguments_parsed": parsed,
+                    "kind": kind,
+                    "writes": None,
+                    "reply": reply,
+                }
+            )
+        new_turns.append({**turn, "tool_outcomes": outcomes})
+    return {**data, "schema_version": TRAJECTORY_SCHEMA_VERSION, "turns": new_turns}
 
 
 _M = TypeVar("_M", bound=BaseModel)

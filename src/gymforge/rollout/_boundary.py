@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import traceback
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Literal, TypeAlias, get_args
 
-from gymforge.types import ErrorRecord
+from gymforge.errors import GymforgeError, PolicyOutputError
+from gymforge.types import BOUNDARIES, Boundary, ErrorRecord
 
-__all__ = ["Boundary", "BoundaryFailure", "boundary"]
-
-Boundary: TypeAlias = Literal["policy", "env", "grader", "timeout", "sandbox", "config"]
+__all__ = ["Boundary", "BoundaryFailure", "boundary", "classify", "error_record"]
 
 _MAX_MESSAGE = 2000
+_FRAMES = 6
+"""Traceback frames an `ErrorRecord` keeps (the innermost ones)."""
 
 
 class BoundaryFailure(Exception):
@@ -26,17 +27,65 @@ class BoundaryFailure(Exception):
         self.record = record
 
 
-def error_record(boundary: Boundary, exc: BaseException) -> ErrorRecord:
-    """An `ErrorRecord` for `exc` failing at `boundary` (message cut to 2,000 characters).
+def _origin(exc: BaseException) -> BaseException:
+    """The error where the failure began: follow ``raise ... from`` causes to the first."""
+    seen = {id(exc)}
+    while exc.__cause__ is not None and id(exc.__cause__) not in seen:
+        exc = exc.__cause__
+        seen.add(id(exc))
+    return exc
+
+
+def traceback_frames(exc: BaseException, *, limit: int = _FRAMES) -> tuple[str, ...]:
+    """The last `limit` frames of where `exc` (or the error it was raised from) began.
+
+    Each is ``"file:line in function"``, innermost last, so an env author finds a
+    crashing tool from the trajectory alone.
 
     Example:
-        >>> error_record("env", ValueError("bad state")).model_dump()
-        {'boundary': 'env', 'type': 'ValueError', 'message': 'bad state'}
+        >>> try:
+        ...     {}["missing"]
+        ... except KeyError as exc:
+        ...     frames = traceback_frames(exc)
+        >>> frames[-1].endswith("in <module>")
+        True
+    """
+    tb = _origin(exc).__traceback__
+    if tb is None:
+        return ()
+    summary = traceback.extract_tb(tb)[-limit:]
+    return tuple(f"{f.filename}:{f.lineno} in {f.name}" for f in summary)
+
+
+def error_record(boundary: Boundary, exc: BaseException) -> ErrorRecord:
+    """The `ErrorRecord` of `exc` failing while `boundary` ran (message cut to 2,000 chars).
+
+    The recorded boundary is the error's own when it is a gymforge error that names
+    one (a `SandboxError` raised by a grader is ``sandbox``), else `boundary`. Only a
+    `PolicyOutputError` raised while the policy ran is `policy_caused`: the same error
+    from inside an env (an LLM user simulator's) is the env's infrastructure.
+
+    Example:
+        >>> from gymforge.errors import SandboxError
+        >>> record = error_record("grader", SandboxError("bwrap failed"))
+        >>> record.boundary, record.policy_caused
+        ('sandbox', False)
+        >>> error_record("policy", PolicyOutputError("overflow")).policy_caused
+        True
     """
     message = str(exc) or repr(exc)
     if len(message) > _MAX_MESSAGE:
         message = message[:_MAX_MESSAGE] + "..."
-    return ErrorRecord(boundary=boundary, type=type(exc).__name__, message=message)
+    own = exc.boundary if isinstance(exc, GymforgeError) else None
+    where: Boundary = own if own in BOUNDARIES else boundary
+    return ErrorRecord(
+        boundary=where,
+        type=type(exc).__name__,
+        message=message,
+        cause=exc.cause if isinstance(exc, GymforgeError) else None,
+        policy_caused=boundary == "policy" and isinstance(exc, PolicyOutputError),
+        frames=traceback_frames(exc),
+    )
 
 
 def classify(boundary: Boundary, exc: Exception) -> ErrorRecord:
@@ -76,7 +125,7 @@ class _BoundaryContext:
         raise BoundaryFailure(classify(self.name, exc)) from exc
 
 
-_CONTEXTS = {name: _BoundaryContext(name) for name in get_args(Boundary)}
+_CONTEXTS = {name: _BoundaryContext(name) for name in BOUNDARIES}
 
 
 def boundary(name: Boundary) -> AbstractAsyncContextManager[None]:

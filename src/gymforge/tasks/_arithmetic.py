@@ -27,9 +27,10 @@ each item's stream is a SplitMix64 step of that seed and the index, never
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from gymforge._util import derive_seed
-from gymforge.types import JsonValue, Task, _trusted
+from gymforge.types import Task, _trusted
 
 __all__ = ["ArithmeticFamily"]
 
@@ -235,12 +236,14 @@ class ArithmeticFamily:
                 "answer": value,
                 "family": "arithmetic",
                 "difficulty": level,
+                "tags": (),
+                "reference": None,
                 "metadata": {"expression": expr},
             }
         )
 
 
-def _trusted_task(fields: dict[str, JsonValue]) -> Task:
+def _trusted_task(fields: dict[str, Any]) -> Task:
     """A `Task` from fields that are valid by construction, without re-validating them.
 
     Half the cost of validation, which is most of the cost of an item. Every field

@@ -48,7 +48,7 @@ class CodeFunctionFamily:
     for `gymforge.graders.unit_tests`) are the examples, fixed edge cases, and
     ``8 + 4 * level`` random inputs whose expected values come from running the
     reference solution here, so special-casing the visible examples fails.
-    ``task.metadata["reference"]`` is the reference solution as a fenced code block
+    ``task.reference`` is the reference solution as a fenced code block
     (what the oracle answers); ``metadata["examples"]`` the visible tests.
 
     Args:
@@ -133,8 +133,8 @@ class CodeFunctionFamily:
             answer={"function": template.function, "tests": list(tests)},
             family=self.name,
             difficulty=level,
+            reference=f"```python\n{code}```",
             metadata={
-                "reference": f"```python\n{code}```",
                 "solution": code,
                 "function": template.function,
                 "signature": signature,

@@ -162,7 +162,7 @@ class LinearSystemsFamily(ReasoningFamily):
 
     Example:
         >>> task = LinearSystemsFamily(difficulty=1).generate(0, seed=0)
-        >>> LinearSystemsFamily().score(task, task.metadata["reference"]).value
+        >>> LinearSystemsFamily().score(task, task.reference).value
         1.0
     """
 
@@ -235,7 +235,7 @@ class FractionsFamily(_ExactNumberScorer):
 
     Example:
         >>> task = FractionsFamily(difficulty=1).generate(3, seed=0)
-        >>> FractionsFamily().score(task, task.metadata["reference"]).value
+        >>> FractionsFamily().score(task, task.reference).value
         1.0
     """
 

@@ -78,9 +78,9 @@ class MultiStepFamily(_ExactNumberScorer):
     Example:
         >>> fam = MultiStepFamily(difficulty=2)
         >>> task = fam.generate(0, seed=0)
-        >>> fam.score(task, task.metadata["reference"]).value
+        >>> fam.score(task, task.reference).value
         1.0
-        >>> all(fam.milestones(task, task.metadata["reference"]).values())
+        >>> all(fam.milestones(task, task.reference).values())
         True
     """
 

@@ -151,18 +151,23 @@ class ReasoningFamily(abc.ABC):
         level = self.level_for(index, seed=seed, difficulty=difficulty)
         rng = random.Random(derive_seed(self.name, seed, level, index))
         prompt, answer, metadata = self._build(rng, level)
+        reference = metadata.pop("reference", None)
         return Task(
             id=f"{self.name}/d{level}/s{seed}/{index}",
             prompt=prompt,
             answer=answer,
             family=self.name,
             difficulty=level,
+            reference=reference if isinstance(reference, str) else None,
             metadata=metadata,
         )
 
     @abc.abstractmethod
     def _build(self, rng: random.Random, level: int) -> tuple[str, JsonValue, dict[str, JsonValue]]:
-        """(prompt, answer, metadata) of one item; metadata["reference"] is the oracle text."""
+        """(prompt, answer, metadata) of one item; metadata["reference"] is the oracle text.
+
+        `generate` moves the reference into `Task.reference`.
+        """
 
     @abc.abstractmethod
     def score_answer(self, task: Task, answer: str) -> Score:

@@ -112,7 +112,7 @@ class CountdownFamily(ReasoningFamily):
     Example:
         >>> fam = CountdownFamily(difficulty=2)
         >>> task = fam.generate(0, seed=0)
-        >>> fam.score(task, task.metadata["reference"]).value
+        >>> fam.score(task, task.reference).value
         1.0
         >>> fam.score(task, r"\boxed{1 + 1}").value
         0.0

@@ -72,7 +72,7 @@ class KnightsKnavesFamily(ReasoningFamily):
     Example:
         >>> fam = KnightsKnavesFamily(difficulty=2)
         >>> task = fam.generate(0, seed=0)
-        >>> fam.score(task, task.metadata["reference"]).value
+        >>> fam.score(task, task.reference).value
         1.0
     """
 
@@ -187,7 +187,7 @@ class Sudoku4Family(ReasoningFamily):
         >>> task = fam.generate(0, seed=0)
         >>> count_sudoku_solutions(list(task.metadata["puzzle"]))
         1
-        >>> fam.score(task, task.metadata["reference"]).value
+        >>> fam.score(task, task.reference).value
         1.0
     """
 

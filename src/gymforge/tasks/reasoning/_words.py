@@ -127,7 +127,7 @@ class WordProblemsFamily(_ExactNumberScorer):
 
     Example:
         >>> task = WordProblemsFamily(difficulty=3).generate(0, seed=0)
-        >>> WordProblemsFamily().score(task, task.metadata["reference"]).value
+        >>> WordProblemsFamily().score(task, task.reference).value
         1.0
         >>> WordProblemsFamily().score(task, "no idea").value
         0.0
