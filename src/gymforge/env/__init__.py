@@ -32,7 +32,7 @@ from gymforge.env._registry import (
     spec,
 )
 from gymforge.env._single import SingleTurnEnv
-from gymforge.env._toolenv import ToolEnv, answer_tool_calls
+from gymforge.env._toolenv import ToolEnv, answer_tool_calls, replay_calls
 from gymforge.env._tools import Tool, parse_google_docstring, tool
 from gymforge.env._wrappers import MaxTurns, TimeLimit, Wrapper
 
@@ -75,6 +75,7 @@ __all__ = [
     "parse_google_docstring",
     "reference_answer",
     "register",
+    "replay_calls",
     "resolve_task",
     "spec",
     "task_index_for",

@@ -11,7 +11,7 @@ from gymforge.env._episode import episode_trajectory, turn_record
 from gymforge.errors import EnvError
 from gymforge.types import Info, Message, StepResult, Task, ToolCall, Trajectory, Turn
 
-__all__ = ["EnvCheckError", "check_env", "oracle_episode"]
+__all__ = ["EnvCheckError", "check_env", "oracle_episode", "outcome_breaches"]
 
 _T = TypeVar("_T")
 _UNKNOWN_TOOL = "__gymforge_check_no_such_tool__"
@@ -30,6 +30,7 @@ async def oracle_episode(
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
     max_steps: int = _ORACLE_STEPS,
+    peeks: int = 0,
 ) -> Trajectory:
     """Play the env's reference solution for one episode and record it.
 
@@ -38,6 +39,9 @@ async def oracle_episode(
         seed: Seed of `reset`.
         options: Reset options.
         max_steps: Give up after this many steps (the trajectory is then unfinished).
+        peeks: Extra ``reference_action()`` calls before each step, whose actions are
+            dropped: a pure reference plays the same episode with any number of peeks
+            (`check_env` uses it to find one that advances a cursor).
 
     Example:
         >>> import asyncio
@@ -51,6 +55,8 @@ async def oracle_episode(
     turns: list[Turn] = []
     milestones = info.milestones
     for _ in range(max_steps):
+        for _peek in range(peeks):
+            await env.reference_action()
         action = await env.reference_action()
         result = await env.step(action)
         messages.extend((action, *result.observation))
@@ -63,13 +69,51 @@ async def oracle_episode(
     )
 
 
-def _has_error_reply(result: StepResult, call_id: str) -> bool:
-    return any(
-        m.role == "tool"
-        and m.tool_call_id == call_id
-        and (m.content or "").lower().lstrip().startswith("error")
-        for m in result.observation
-    )
+def _outcome_kind(result: StepResult, call_id: str) -> str | None:
+    """The recorded outcome kind of the call `call_id` in this step, None if unrecorded."""
+    for outcome in result.tool_outcomes:
+        if outcome.call_id == call_id:
+            return outcome.kind
+    return None
+
+
+def outcome_breaches(action: Message, result: StepResult) -> list[str]:
+    """How a step's tool outcomes break the contract (empty: they keep it).
+
+    Every call of the action has exactly one outcome, in call order, with its id and
+    tool name, and the model sees each reply as a tool message answering that call.
+
+    Example:
+        >>> from gymforge.types import ToolOutcome
+        >>> call = ToolCall.make("look", {}, id="c1")
+        >>> out = ToolOutcome(call_id="c1", tool="look", arguments={}, kind="ok", reply="a room")
+        >>> ok = StepResult(observation=(out.message(),), tool_outcomes=(out,))
+        >>> outcome_breaches(Message.assistant(tool_calls=[call]), ok)
+        []
+        >>> outcome_breaches(Message.assistant(tool_calls=[call]), StepResult(observation=()))
+        ['1 tool call(s) but 0 outcome(s) recorded in StepResult.tool_outcomes']
+    """
+    calls = action.tool_calls or ()
+    outcomes = result.tool_outcomes
+    if len(calls) != len(outcomes):
+        return [
+            f"{len(calls)} tool call(s) but {len(outcomes)} outcome(s) recorded in "
+            "StepResult.tool_outcomes"
+        ]
+    problems: list[str] = []
+    replies = [(m.tool_call_id, m.content) for m in result.observation if m.role == "tool"]
+    for call, outcome in zip(calls, outcomes, strict=True):
+        if (outcome.call_id, outcome.tool) != (call.id, call.name):
+            problems.append(
+                f"outcome {outcome.call_id!r} ({outcome.tool}) does not match call "
+                f"{call.id!r} ({call.name}): outcomes follow the calls' order"
+            )
+        elif (call.id, outcome.reply) not in replies:
+            problems.append(
+                f"the reply of call {call.id!r} recorded in its outcome is not observed "
+                "as a tool message answering it"
+            )
+    return problems
 
 
 def _check_tools(info: Info, fail: Callable[[str], EnvCheckError]) -> None:
@@ -138,10 +182,14 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
     have unique names and valid JSON-Schema object parameters; the same
     seed gives the same observation, info and task (unless the spec says
     ``nondeterministic``); ``options={}`` works and ``options={"task": t}`` pins the
-    task; an unknown tool call, non-JSON arguments and garbage text are answered,
-    not raised (the first two with an ``error`` tool message); ``reference_action``
-    is an assistant `Message`; the oracle (playing ``reference_action``) terminates
-    the episode, the same way twice; with ``grade``, its score under the env's
+    task; an unknown tool call, non-JSON arguments, a repeated call id and garbage text
+    are answered, not raised, and recorded as tool outcomes (``unknown_tool``,
+    ``bad_arguments``, ``duplicate_id``), one per call, in order, each reply observed
+    as a tool message; ``reference_action`` is an assistant `Message` and a pure
+    function of the state (two calls agree, and an oracle that peeks once more
+    before every step plays the same episode); the oracle (playing
+    ``reference_action``) terminates the episode, the same way twice; with ``grade``,
+    its score under the env's
     grader equals the spec's ``oracle_score`` (1.0 by default; None skips it);
     ``close`` twice is harmless. The env is closed afterwards.
 
@@ -221,16 +269,37 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
 
     _, info = await reset()
     _check_tools(info, fail)
+
+    async def step_calls(what: str, calls: list[ToolCall]) -> StepResult:
+        action = Message.assistant(tool_calls=calls)
+        result = await step(what, action)
+        problems = outcome_breaches(action, result)
+        if problems:
+            raise fail(f"step() with {what}: " + "; ".join(problems))
+        return result
+
     unknown = ToolCall.make(_UNKNOWN_TOOL, {}, id="check_unknown")
-    result = await step("an unknown tool", Message.assistant(tool_calls=[unknown]))
-    if not _has_error_reply(result, "check_unknown"):
-        raise fail("an unknown tool call must be answered by an 'error: ...' tool message")
+    result = await step_calls("an unknown tool", [unknown])
+    if _outcome_kind(result, "check_unknown") != "unknown_tool":
+        raise fail("an unknown tool call must be recorded with outcome kind 'unknown_tool'")
     if info.tools:
         await reset()
         bad = ToolCall.make(info.tools[0].name, "{not json", id="check_badjson")
-        result = await step("non-JSON arguments", Message.assistant(tool_calls=[bad]))
-        if not _has_error_reply(result, "check_badjson"):
-            raise fail("non-JSON tool arguments must be answered by an 'error: ...' tool message")
+        result = await step_calls("non-JSON arguments", [bad])
+        if _outcome_kind(result, "check_badjson") != "bad_arguments":
+            raise fail("non-JSON tool arguments must be recorded with outcome kind 'bad_arguments'")
+        await reset()
+        repeated = ToolCall.make(_UNKNOWN_TOOL, {}, id="check_dup")
+        result = await step_calls("a repeated call id", [repeated, repeated])
+        kinds = [o.kind for o in result.tool_outcomes]
+        if not (result.terminated or result.truncated):  # and in a later step of the episode
+            later = await step_calls("a call id used in an earlier step", [repeated])
+            kinds += [o.kind for o in later.tool_outcomes]
+        if kinds[1:] != ["duplicate_id"] * (len(kinds) - 1):
+            raise fail(
+                f"a call id used twice in an episode must be run once and each repeat "
+                f"recorded as 'duplicate_id', got outcome kinds {kinds}"
+            )
     await reset()
     await step("garbage text", Message.assistant(_GARBAGE))
 
@@ -238,6 +307,12 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
     action = await guarded("reference_action()", env.reference_action)
     if not isinstance(action, Message) or action.role != "assistant":
         raise fail("reference_action() must return an assistant Message")
+    again_action = await guarded("reference_action()", env.reference_action)
+    if again_action != action:
+        raise fail(
+            "two reference_action() calls in the same state gave different actions: it must "
+            "be a pure function of the state (look, never advance a cursor or draw randomness)"
+        )
 
     horizon = _declared_horizon(env, fail)
     steps = _ORACLE_STEPS if horizon is None else horizon
@@ -251,6 +326,15 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
         again = await guarded("the oracle episode", play_oracle)
         if again.messages != oracle.messages or again.turns != oracle.turns:
             raise fail("the oracle's episode differs between two runs with the same seed")
+        peeked = await guarded(
+            "the oracle episode with peeks",
+            lambda: oracle_episode(env, seed=seed, max_steps=steps, peeks=1),
+        )
+        if peeked.messages != oracle.messages or peeked.turns != oracle.turns:
+            raise fail(
+                "the oracle's episode changes when reference_action() is called once more "
+                "before each step: reference_action() must not change the env's state"
+            )
     expected = 1.0 if spec is None else spec.oracle_score
     if grade and expected is not None:
         score = await guarded("grading the oracle", lambda: env.grader().grade(oracle.task, oracle))

@@ -136,16 +136,14 @@ def resolve_task(
 def reference_answer(task: Task) -> str:
     r"""The text of a task's reference final message.
 
-    ``task.metadata["reference"]`` when the family provides one (a str), else
-    ``\boxed{answer}``.
+    ``task.reference`` when the family provides one, else ``\boxed{answer}``.
 
     Example:
         >>> reference_answer(Task(id="t", prompt="2+3?", answer=5))
         '\\boxed{5}'
     """
-    ref = task.metadata.get("reference")
-    if isinstance(ref, str):
-        return ref
+    if task.reference is not None:
+        return task.reference
     return f"\\boxed{{{task.answer}}}"
 
 
@@ -161,6 +159,7 @@ def turn_record(result: StepResult) -> Turn:
         milestones=result.info.milestones,
         terminated=result.terminated,
         truncated=result.truncated,
+        tool_outcomes=result.tool_outcomes,
     )
 
 

@@ -24,7 +24,7 @@ class SingleTurnEnv(TaskBound, Env):
     terminates the episode with reward 0: the grader scores it afterwards. Tool
     calls are answered with ``error:`` tool messages (there are no tools), and
     still end the episode. `reference_action` is the task's reference answer:
-    ``task.metadata["reference"]`` if the family gives one, else ``\boxed{answer}``.
+    ``task.reference`` if the family gives one, else ``\boxed{answer}``.
     Milestones: ``{"answered": bool}``.
 
     Args:
@@ -72,9 +72,14 @@ class SingleTurnEnv(TaskBound, Env):
     async def step(self, action: Message) -> StepResult:
         """Take the answer and end the episode."""
         self._check_step(action, ended=self._answered)
-        observation = await answer_tool_calls(action.tool_calls or (), ())
+        outcomes = await answer_tool_calls(action.tool_calls or (), ())
         self._answered = True
-        return StepResult(observation=tuple(observation), terminated=True, info=self._info())
+        return StepResult(
+            observation=tuple(o.message() for o in outcomes),
+            terminated=True,
+            info=self._info(),
+            tool_outcomes=tuple(outcomes),
+        )
 
     async def reference_action(self) -> Message:
         """The task's reference answer as an assistant message."""

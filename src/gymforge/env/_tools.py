@@ -228,7 +228,15 @@ class Tool:
             ToolError: From validation, or raised by the tool itself.
             TypeError: A method tool called through the class, not an instance.
         """
-        values = self.validate(arguments)
+        return await self.call_validated(self.validate(arguments))
+
+    async def call_validated(self, values: Mapping[str, Any]) -> str:
+        """Call the function with arguments `validate` returned; the reply as text.
+
+        Raises:
+            ToolError: Raised by the tool itself.
+            TypeError: A method tool called through the class, not an instance.
+        """
         if self._method:
             if self._bound_to is None:
                 raise TypeError(f"tool {self.name!r} is a method: call it on an instance")

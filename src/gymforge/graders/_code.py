@@ -121,14 +121,16 @@ def extract_code(text: str | None) -> str | None:
 def files_from_tool_calls(trajectory: Trajectory, tool: str = "write_file") -> dict[str, str]:
     """Replay the successful ``write_file(path, content)`` calls of a transcript.
 
-    A call counts only when its tool reply does not start with ``error:``.
+    A call counts only when the env recorded it as run (outcome kind ``ok``): a write
+    the env refused, or a repeated call id it never ran, leaves no file.
 
     Example:
-        >>> from gymforge.types import Message, Task, ToolCall
-        >>> call = ToolCall.make("write_file", {"path": "a.py", "content": "x = 1"}, id="c1")
+        >>> from gymforge.types import Task, ToolOutcome, Turn
+        >>> out = ToolOutcome(call_id="c1", tool="write_file", arguments={"path": "a.py",
+        ...     "content": "x = 1"}, kind="ok", writes=True, reply="wrote a.py")
         >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
-        ...     policy="p", task=Task(id="t", prompt="?"), messages=(
-        ...         Message.assistant(tool_calls=[call]), Message.tool("ok", tool_call_id="c1")))
+        ...     policy="p", task=Task(id="t", prompt="?"),
+        ...     turns=(Turn(reward=0.0, tool_outcomes=(out,)),))
         >>> files_from_tool_calls(traj)
         {'a.py': 'x = 1'}
     """
@@ -136,22 +138,14 @@ def files_from_tool_calls(trajectory: Trajectory, tool: str = "write_file") -> d
 
 
 def _written(trajectory: Trajectory, tool: str = "write_file") -> list[tuple[str, str]]:
-    replies = {
-        m.tool_call_id: m.content or ""
-        for m in trajectory.messages
-        if m.role == "tool" and m.tool_call_id is not None
-    }
     writes: list[tuple[str, str]] = []
-    for message in trajectory.messages:
-        for call in message.tool_calls or ():
-            if call.name != tool or replies.get(call.id, "error:").startswith("error:"):
-                continue
-            try:
-                args = call.parsed_arguments()
-            except ValueError:
-                continue
-            if isinstance(args, dict) and isinstance(args.get("path"), str):
-                writes.append((args["path"], str(args.get("content", ""))))
+    for outcome in trajectory.successful_calls():
+        args = outcome.arguments
+        if outcome.tool != tool or not isinstance(args, dict):
+            continue
+        path = args.get("path")
+        if isinstance(path, str):
+            writes.append((path, str(args.get("content", ""))))
     return writes
 
 
@@ -197,13 +191,13 @@ def replay_written_files(
     past ``max_files`` is refused. Returns the files by canonical name and the refusals.
 
     Example:
-        >>> from gymforge.types import Message, Task, ToolCall
-        >>> calls = [ToolCall.make("write_file", {"path": p, "content": "x = 1"}, id=p)
-        ...          for p in ("./a.py", "json.py")]
+        >>> from gymforge.types import Task, ToolOutcome, Turn
+        >>> outs = tuple(ToolOutcome(call_id=p, tool="write_file", kind="ok", writes=True,
+        ...     arguments={"path": p, "content": "x = 1"}, reply="ok")
+        ...     for p in ("./a.py", "json.py"))
         >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0,
-        ...     policy="p", task=Task(id="t", prompt="?"), messages=(
-        ...         Message.assistant(tool_calls=calls),
-        ...         *(Message.tool("ok", tool_call_id=c.id) for c in calls)))
+        ...     policy="p", task=Task(id="t", prompt="?"),
+        ...     turns=(Turn(reward=0.0, tool_outcomes=outs),))
         >>> files, refused = replay_written_files(traj)
         >>> files, len(refused)
         ({'a.py': 'x = 1'}, 1)

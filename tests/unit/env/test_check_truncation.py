@@ -27,10 +27,11 @@ class Balance(SingleTurnEnv):
         return await super().reset(seed=seed, options=options)
 
     async def step(self, action: Message) -> StepResult:
-        replies = await answer_tool_calls(action.tool_calls or (), ())
+        outcomes = await answer_tool_calls(action.tool_calls or (), ())
         self._steps += 1
         return StepResult(
-            observation=(*replies, Message.user("still up")),
+            observation=(*(o.message() for o in outcomes), Message.user("still up")),
+            tool_outcomes=tuple(outcomes),
             terminated=self._steps == self.falls_at,
             truncated=self._steps == self.horizon,
             info=Info(),

@@ -10,7 +10,7 @@ import pytest
 from gymforge.graders._code import extract_code, files_from_tool_calls, unit_tests
 from gymforge.graders._stdout import compare_stdout, stdout_tests
 from gymforge.sandbox import Limits, encode_value
-from gymforge.types import Message, Task, ToolCall, Trajectory
+from gymforge.types import Message, Task, ToolCall, ToolOutcome, Trajectory, Turn
 
 MakeTraj = Callable[..., tuple[Task, Trajectory]]
 FAST = Limits(wall=2.0, cpu=2)
@@ -132,6 +132,18 @@ def test_extract_code_and_files_from_tool_calls() -> None:
     good = ToolCall.make("write_file", {"path": "solution.py", "content": "v2"}, id="b")
     bad = ToolCall.make("write_file", {"path": "/etc/x", "content": "v3"}, id="c")
     first = ToolCall.make("write_file", {"path": "solution.py", "content": "v1"}, id="a")
+    kinds = {"a": "ok", "b": "ok", "c": "refused"}
+    outcomes = tuple(
+        ToolOutcome(
+            call_id=c.id,
+            tool=c.name,
+            arguments=c.parsed_arguments(),
+            kind=kinds[c.id],  # type: ignore[arg-type]
+            writes=True,
+            reply="ok" if kinds[c.id] == "ok" else "error: path must be relative",
+        )
+        for c in (first, good, bad)
+    )
     traj = Trajectory(
         run_id="r",
         env_id="e",
@@ -142,12 +154,16 @@ def test_extract_code_and_files_from_tool_calls() -> None:
         task=Task(id="t", prompt="?"),
         messages=(
             Message.assistant(tool_calls=[first, good, bad]),
-            Message.tool("ok", tool_call_id="a"),
-            Message.tool("ok", tool_call_id="b"),
-            Message.tool("error: path must be relative", tool_call_id="c"),
+            *(o.message() for o in outcomes),
         ),
+        turns=(Turn(reward=0.0, tool_outcomes=outcomes),),
     )
     assert files_from_tool_calls(traj) == {"solution.py": "v2"}
+    # What counts is the recorded outcome, never the reply text: a refused write whose
+    # reply does not look like an error still leaves no file.
+    disguised = tuple(o.model_copy(update={"reply": "ok"}) for o in outcomes)
+    hidden = traj.model_copy(update={"turns": (Turn(reward=0.0, tool_outcomes=disguised),)})
+    assert files_from_tool_calls(hidden) == {"solution.py": "v2"}
 
 
 def test_graders_pickle_and_record_their_config() -> None:

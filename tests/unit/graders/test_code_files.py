@@ -19,7 +19,7 @@ import pytest
 from gymforge.graders import grader_from_config, run_unit_tests, shared_sandbox, stdout_tests
 from gymforge.graders._code import check_file_name, replay_written_files, unit_tests
 from gymforge.sandbox import Limits
-from gymforge.types import JsonValue, Message, Task, ToolCall, Trajectory
+from gymforge.types import JsonValue, Message, Task, ToolCall, ToolOutcome, Trajectory, Turn
 
 FAST = Limits(wall=2.0, cpu=2)
 ANSWER = {
@@ -70,15 +70,22 @@ def backend(request: pytest.FixtureRequest) -> str:
 def writes(
     *files: tuple[str, str], failed: tuple[str, ...] = (), answer: JsonValue = ANSWER
 ) -> tuple[Task, Trajectory]:
-    """A transcript whose write_file calls all succeeded (except the ``failed`` paths)."""
+    """An episode whose write_file calls all ran (the ``failed`` paths were refused)."""
     calls = [
         ToolCall.make("write_file", {"path": p, "content": c}, id=f"w{i}")
         for i, (p, c) in enumerate(files)
     ]
-    replies = [
-        Message.tool("error: no" if f[0] in failed else "wrote", tool_call_id=c.id)
+    outcomes = tuple(
+        ToolOutcome(
+            call_id=c.id,
+            tool=c.name,
+            arguments=c.parsed_arguments(),
+            kind="refused" if f[0] in failed else "ok",
+            writes=True,
+            reply="error: no" if f[0] in failed else "wrote",
+        )
         for f, c in zip(files, calls, strict=True)
-    ]
+    )
     task = Task(id="t", prompt="add", answer=answer)
     traj = Trajectory(
         run_id="r",
@@ -88,7 +95,8 @@ def writes(
         seed=0,
         policy="p",
         task=task,
-        messages=(Message.assistant(tool_calls=calls), *replies),
+        messages=(Message.assistant(tool_calls=calls), *(o.message() for o in outcomes)),
+        turns=(Turn(reward=0.0, tool_outcomes=outcomes),),
     )
     return task, traj
 

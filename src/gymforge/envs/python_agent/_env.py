@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gymforge.env import ToolEnv, tool
-from gymforge.errors import ToolError
+from gymforge.errors import ToolError, ToolRefused
 from gymforge.graders import (
     GradedFiles,
     check_file_name,
@@ -182,17 +182,19 @@ class PythonAgentEnv(ToolEnv):
             try:
                 path = check_file_name(path)
             except ValueError as exc:
-                raise ToolError(str(exc)) from None
+                raise ToolRefused(str(exc)) from None
         else:  # v0: the checks as they were
             parts = PurePosixPath(path).parts
             if not path or path.startswith("/") or ".." in parts or "\\" in path or "\0" in path:
-                raise ToolError(f"path must be relative inside the working directory, got {path!r}")
+                raise ToolRefused(
+                    f"path must be relative inside the working directory, got {path!r}"
+                )
             if path.startswith("_harness"):
-                raise ToolError("paths starting with '_harness' are reserved")
+                raise ToolRefused("paths starting with '_harness' are reserved")
         if len(content.encode("utf-8")) > MAX_FILE_BYTES:
-            raise ToolError(f"file too large: at most {MAX_FILE_BYTES} bytes")
+            raise ToolRefused(f"file too large: at most {MAX_FILE_BYTES} bytes")
         if path not in self.files and len(self.files) >= MAX_FILES:
-            raise ToolError(f"too many files: at most {MAX_FILES}")
+            raise ToolRefused(f"too many files: at most {MAX_FILES}")
         self.files[path] = content
         note = ""
         if path == SOLUTION:

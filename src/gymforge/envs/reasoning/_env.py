@@ -131,7 +131,8 @@ class MultiStepEnv(TaskBound, Env):
     async def step(self, action: Message) -> StepResult:
         """Verify stated values; a boxed answer ends the episode."""
         self._check_step(action, ended=self._done)
-        observation = await answer_tool_calls(action.tool_calls or (), ())
+        outcomes = await answer_tool_calls(action.tool_calls or (), ())
+        observation = [o.message() for o in outcomes]
         text = action.content or ""
         for key, ok in self._steps.milestones(self.task, text).items():
             self._reached[key] = self._reached.get(key, False) or ok
@@ -141,7 +142,12 @@ class MultiStepEnv(TaskBound, Env):
             observation.append(
                 Message.user("Noted. Continue; give the final value in \\boxed{} when done.")
             )
-        return StepResult(observation=tuple(observation), terminated=self._done, info=self._info())
+        return StepResult(
+            observation=tuple(observation),
+            terminated=self._done,
+            info=self._info(),
+            tool_outcomes=tuple(outcomes),
+        )
 
     async def reference_action(self) -> Message:
         """State the next unverified value, or box the answer once all are stated."""

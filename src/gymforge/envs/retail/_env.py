@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, cast
 
@@ -14,7 +15,7 @@ from gymforge.envs.retail._db import (
     read_fact,
     state_digest,
 )
-from gymforge.envs.retail._faults import RETRY_HINT, FaultConfig, FaultInjector
+from gymforge.envs.retail._faults import FaultConfig, FaultInjector
 from gymforge.envs.retail._grading import RetailGrader, world_of
 from gymforge.envs.retail._policy import POLICY
 from gymforge.envs.retail._tasks import RetailTaskFamily
@@ -24,9 +25,17 @@ from gymforge.envs.retail._user import LLMUser, ScriptedUser, UserSimulator
 from gymforge.envs.retail._world import WorldConfig
 from gymforge.errors import EnvError
 from gymforge.policy import Policy
-from gymforge.types import JsonValue, Message, Sampling, StepResult, ToolCall
+from gymforge.types import JsonValue, Message, Sampling, ToolCall, ToolOutcome
 
 __all__ = ["RetailEnv"]
+
+
+def _decoded(arguments: str) -> object:
+    try:
+        return json.loads(arguments)
+    except ValueError:
+        return None
+
 
 _REFUSAL_CUES = (
     "cannot",
@@ -199,25 +208,27 @@ class RetailEnv(ToolEnv):
                 n += 1
         return n
 
-    async def step(self, action: Message) -> StepResult:
-        """Run the turn, then update milestones, the state diff and the oracle's retry."""
-        result = await super().step(action)
-        calls = {c.id: c for c in action.tool_calls or ()}
+    async def after_step(
+        self, action: Message, outcomes: Sequence[ToolOutcome]
+    ) -> Sequence[Message]:
+        """Update milestones, the state diff and the oracle's place from what the calls did."""
         wrote = False
         self._retry = None
-        for msg in result.observation:
-            call = calls.get(msg.tool_call_id or "")
-            if call is None:
-                continue
-            text = msg.content or ""
-            failed = text.startswith("error")
-            if call.name.startswith("find_user_id") and text.strip() == self._meta["user_id"]:
+        outage = self._faults.outage if self._faults is not None else None
+        for outcome in outcomes:
+            if (
+                outcome.tool.startswith("find_user_id")
+                and outcome.ok
+                and outcome.reply.strip() == self._meta["user_id"]
+            ):
                 self.milestones["authenticated"] = True
-            if call.name in WRITE_TOOLS and not failed:
+            if outcome.tool in WRITE_TOOLS and outcome.ok:
                 wrote = True
                 self.milestones["writes"] = cast(int, self.milestones["writes"]) + 1
-            if failed and RETRY_HINT in text and self._retry is None:
-                self._retry = call
+            if outcome.kind == "fault" and outcome.tool != outage and self._retry is None:
+                self._retry = ToolCall.make(
+                    outcome.tool, cast(dict[str, JsonValue], outcome.arguments), id=outcome.call_id
+                )
         if wrote:
             state = canonical_state(self.shop.db)
             self._diff = diff_states(self._before, state)
@@ -226,10 +237,33 @@ class RetailEnv(ToolEnv):
         if read_fact(self.shop.db, "handoffs", "count", "n"):
             self.milestones["handed_off"] = True
             self.end_episode()
-        return result.model_copy(update={"terminated": self.ended, "info": self.info()})
+        if self._retry is None and self._follows_gold(action):
+            self._gold_pos += 1
+        return ()
+
+    def _follows_gold(self, action: Message) -> bool:
+        """True when `action` is the gold script's next step (what the oracle plays)."""
+        gold = self._meta["gold"]
+        if self._gold_pos >= len(gold):
+            return False
+        step = gold[self._gold_pos]
+        calls = action.tool_calls or ()
+        if (action.content or "") != (step.get("say") or ""):
+            return False
+        if "call" not in step:
+            return not calls
+        return (
+            len(calls) == 1
+            and calls[0].name == step["call"]
+            and _decoded(calls[0].function.arguments) == step["args"]
+        )
 
     async def reference_action(self) -> Message:
-        """The gold script's next step (questions, confirmations, calls); a retry after a fault."""
+        """The gold script's next step (questions, confirmations, calls); a retry after a fault.
+
+        A pure function of the state: the script's place moves on in `after_step`, when
+        the agent's action is that step, never here.
+        """
         tag = f"ref_{self.turn}"
         if self._retry is not None:
             call = self._retry
@@ -240,7 +274,6 @@ class RetailEnv(ToolEnv):
         if self._gold_pos >= len(gold):
             return Message.assistant("Is there anything else I can help you with?")
         step = gold[self._gold_pos]
-        self._gold_pos += 1
         calls = [ToolCall.make(step["call"], step["args"], id=tag)] if "call" in step else None
         return Message.assistant(step.get("say"), tool_calls=calls)
 

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 
 from gymforge._util import seeded_random
-from gymforge.errors import ToolError
+from gymforge.errors import ToolFault
 
 __all__ = ["FAULT_KINDS", "RETRY_HINT", "FaultConfig", "FaultInjector"]
 
@@ -72,7 +72,7 @@ class FaultInjector:
         >>> inj = FaultInjector(FaultConfig(rate=1.0, kinds=("timeout",)), seed=0)
         >>> try:
         ...     inj.before("get_order_details", writes=False)
-        ... except ToolError as exc:
+        ... except ToolFault as exc:
         ...     print(str(exc).split(";")[0])
         get_order_details timed out after 30 s
     """
@@ -88,12 +88,15 @@ class FaultInjector:
         self._partial: str | None = None
 
     def before(self, tool: str, *, writes: bool) -> None:
-        """Raise the `ToolError` of a fault for this call, or return to let it run."""
+        """Raise the `ToolFault` of a fault for this call, or return to let it run.
+
+        The call's outcome is then recorded with kind ``fault``; `log` says which fault.
+        """
         self.calls += 1
         self._partial = None
         if tool == self.outage:
             self.log.append((self.calls, tool, "outage"))
-            raise ToolError(
+            raise ToolFault(
                 f"service unavailable (503): {tool} is down; retrying will not help right now"
             )
         cfg = self.config
@@ -117,7 +120,7 @@ class FaultInjector:
             "timeout": f"{tool} timed out after 30 s; nothing was changed.",
             "rate_limit": f"rate limited (429) on {tool}; Retry-After: 1 s.",
         }[kind]
-        raise ToolError(f"{text} {RETRY_HINT}")
+        raise ToolFault(f"{text} {RETRY_HINT}")
 
     def after(self, tool: str, result: str) -> str:
         """The result as the agent sees it (fields dropped when this call got partial data)."""

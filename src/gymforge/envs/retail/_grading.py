@@ -1,24 +1,25 @@
 """Grading of a Retail episode: database state x required outputs x policy rules.
 
 Where the final state comes from: the grader rebuilds it from the trajectory
-alone. It loads the task's world (regenerated from the seed in the metadata) and
-replays, in order, every write call of the transcript whose recorded result was
-not an error; the tools are deterministic, so this reproduces the env's final
-database. The task's hidden answer holds the gold diff, computed when the task
-was built by replaying its gold actions on the same world; both are diffs from
-the same start, so they are equal exactly when the final states are.
+alone, by state replay (see docs/writing-an-env.md). It loads the task's world
+(regenerated from the seed in the metadata) and re-invokes, in order, every write
+call the env recorded as run (``trajectory.successful_calls(writes_only=True)``,
+with `gymforge.env.replay_calls`); the tools are deterministic, so this reproduces
+the env's final database. The task's hidden answer holds the gold diff, computed
+when the task was built by replaying its gold actions on the same world; both are
+diffs from the same start, so they are equal exactly when the final states are.
 
-The env also records its own diff in `Info.extra["db_diff"]` (the rollout engine
-keeps the last `Info.extra` as ``trajectory.info``). When it is present and
-disagrees with the replay, the score is None: a recorded state that the actions
-do not explain is an env bug or tampering, never a reward.
+Two cross-checks make the score undecided (None) instead of a reward: a replayed
+call that does not run as it did in the episode, and an env-recorded diff
+(`Info.extra["db_diff"]`, kept as ``trajectory.info``) that disagrees with the
+replay. Either is an env bug or tampering, never a reward.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
+from gymforge.env import replay_calls
 from gymforge.envs.retail._db import (
     Change,
     canonical_state,
@@ -31,8 +32,7 @@ from gymforge.envs.retail._policy import check_policy
 from gymforge.envs.retail._toolkit import mentions
 from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
 from gymforge.envs.retail._world import World, WorldConfig, generate_world, load_world_file
-from gymforge.errors import ToolError
-from gymforge.types import Message, Score, Task, Trajectory
+from gymforge.types import Score, Task, Trajectory
 
 __all__ = ["RetailGrader", "compare_diffs", "replay_diff", "world_config_from", "world_of"]
 
@@ -67,33 +67,36 @@ def world_of(meta: dict[str, Any]) -> World:
     return generate_world(int(meta["world_seed"]), world_config_from(meta.get("world_config")))
 
 
-def replay_diff(
-    meta: dict[str, Any], messages: tuple[Message, ...] | list[Message]
-) -> list[Change]:
-    """The database diff a transcript's successful write calls produce on the task's world.
+async def replay_diff(
+    meta: dict[str, Any], trajectory: Trajectory
+) -> tuple[list[Change], list[str]]:
+    """The database diff of an episode's recorded writes, replayed on the task's world.
+
+    Returns the diff and the problems of the replay (calls that did not run as the
+    episode recorded them; empty when the replay explains the episode).
 
     Example:
+        >>> import asyncio
         >>> from gymforge.envs.retail import RetailTaskFamily
         >>> task = RetailTaskFamily().generate(0, seed=0, difficulty=1)
-        >>> replay_diff(task.metadata, [])
-        []
+        >>> traj = Trajectory(run_id="r", env_id="gymforge/Retail-v1", task_id=task.id,
+        ...                   sample=0, seed=0, policy="none", task=task)
+        >>> asyncio.run(replay_diff(task.metadata, traj))
+        ([], [])
     """
     world = world_of(meta)
     db = load_world(world)
-    before = initial_state(world)
-    shop = Shop(db)
-    results = {m.tool_call_id: m.content or "" for m in messages if m.role == "tool"}
-    for m in messages:
-        for call in m.tool_calls or () if m.role == "assistant" else ():
-            if call.name not in WRITE_TOOLS or results.get(call.id, "error").startswith("error"):
-                continue
-            try:
-                shop.call(call.name, json.loads(call.function.arguments))
-            except (ToolError, ValueError):
-                continue  # the env answered it differently: the cross-check reports that
-    after = canonical_state(db)
-    db.close()
-    return diff_states(before, after)
+    try:
+        before = initial_state(world)
+        writes = [o for o in trajectory.successful_calls(writes_only=True) if o.tool in WRITE_TOOLS]
+        problems = [
+            f"{old.tool} (call {old.call_id}) replayed as {new.kind}: {new.reply}"
+            for old, new in await replay_calls(writes, Shop(db).tools)
+            if new.kind != "ok" or new.reply != old.reply
+        ]
+        return diff_states(before, canonical_state(db)), problems
+    finally:
+        db.close()
 
 
 def _key(c: dict[str, Any]) -> str:
@@ -152,7 +155,13 @@ class RetailGrader:
         """Score one finished episode."""
         answer: dict[str, Any] = task.answer if isinstance(task.answer, dict) else {}
         meta = cast(dict[str, Any], task.metadata)
-        final = replay_diff(meta, trajectory.messages)
+        final, replay_problems = await replay_diff(meta, trajectory)
+        if replay_problems:
+            return Score(
+                value=None,
+                explanation="the recorded writes do not replay as the episode recorded them: "
+                + "; ".join(replay_problems),
+            )
         recorded = trajectory.info.get("db_diff")
         lines: list[str] = []
         if isinstance(recorded, list) and compare_diffs(final, cast(list[Change], recorded)):
@@ -176,7 +185,7 @@ class RetailGrader:
         owners = {o.order_id: o.user_id for o in world.orders}
         forbidden = [f for i in meta.get("intents") or [] for f in i.get("forbidden") or []]
         violations = check_policy(
-            trajectory.messages,
+            trajectory,
             user_id=str(meta["user_id"]),
             owners=owners,
             forbidden=forbidden,

@@ -1,7 +1,7 @@
 """pass@k and pass^k of Retail trajectories broken down by intent type.
 
 Retail tasks carry their intent kinds (``task.metadata["intent_kinds"]``) and the same
-kinds as tags (``"intent:<kind>"`` in ``metadata["tags"]``). ``gymforge.rollout.summarize``
+kinds as tags (``"intent:<kind>"`` in ``task.tags``). ``gymforge.rollout.summarize``
 already reports these figures per tag (``Summary.by_tag``), and that is what ``gymforge
 run`` shows. This module stays because the env layer sits below ``gymforge.rollout`` and
 cannot import it: it gives the breakdown with no run summary, keyed by bare kind, with

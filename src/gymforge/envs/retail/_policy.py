@@ -7,14 +7,13 @@ user's words), reported by name with the turn where it was broken.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gymforge.envs.retail._tools import READ_TOOLS, WRITE_TOOLS
-from gymforge.types import Message
+from gymforge.types import ToolOutcome, Trajectory
 
 __all__ = ["POLICY", "RULES", "Violation", "check_policy"]
 
@@ -79,6 +78,8 @@ _MODIFY = (
     "modify_pending_order_payment",
 )
 _BEFORE_AUTH = ("find_user_id_by_email", "find_user_id_by_name_zip", "calculate")
+_NOT_RUN = frozenset({"unknown_tool", "bad_arguments", "after_end", "duplicate_id"})
+"""Outcome kinds of calls the env never ran: they break no rule (and do nothing)."""
 
 
 @dataclass(frozen=True)
@@ -93,44 +94,52 @@ class Violation:
     """What happened."""
 
 
-def _args(call: Any) -> dict[str, Any]:
-    try:
-        out = json.loads(call.function.arguments)
-    except ValueError:
-        return {}
-    return out if isinstance(out, dict) else {}
+def _args(outcome: ToolOutcome | None) -> dict[str, Any]:
+    args = outcome.arguments if outcome is not None else None
+    return args if isinstance(args, dict) else {}
 
 
 def check_policy(
-    messages: Sequence[Message],
+    trajectory: Trajectory,
     *,
     user_id: str,
     owners: dict[str, str],
     forbidden: Sequence[dict[str, str]] = (),
 ) -> list[Violation]:
-    """The policy rules broken in a transcript.
+    """The policy rules broken in an episode.
+
+    Reads the transcript for the order of turns (the customer's words, the agent's
+    messages) and each call's recorded outcome for what the call did: a call counts
+    as made when the env ran it (any kind but ``unknown_tool``, ``bad_arguments``,
+    ``after_end`` or ``duplicate_id``) and as successful when its kind is ``ok``.
 
     Args:
-        messages: The whole transcript.
+        trajectory: The finished episode.
         user_id: The customer the conversation is with.
         owners: Order id -> owner's user id, for the whole world.
         forbidden: Writes the task says to refuse: {"tool", "order_id"} pairs.
 
     Example:
-        >>> from gymforge.types import ToolCall
+        >>> from gymforge.types import Message, Task, ToolCall, ToolOutcome, Turn
         >>> call = ToolCall.make("cancel_pending_order", {"order_id": "#W1", "reason": "x"}, id="c")
-        >>> msgs = [Message.user("cancel #W1"), Message.assistant(tool_calls=[call]),
-        ...         Message.tool("error: order not found", tool_call_id="c")]
-        >>> [v.rule for v in check_policy(msgs, user_id="u", owners={})]
+        >>> out = ToolOutcome(call_id="c", tool=call.name, arguments=call.parsed_arguments(),
+        ...                   kind="tool_raised", writes=True, reply="error: order not found")
+        >>> traj = Trajectory(run_id="r", env_id="e", task_id="t", sample=0, seed=0, policy="p",
+        ...     task=Task(id="t", prompt="?"), messages=(Message.user("cancel #W1"),
+        ...     Message.assistant(tool_calls=[call]), out.message()),
+        ...     turns=(Turn(reward=0.0, tool_outcomes=(out,)),))
+        >>> [v.rule for v in check_policy(traj, user_id="u", owners={})]
         ['auth_first', 'confirm_before_write']
     """
-    results = {m.tool_call_id: m.content or "" for m in messages if m.role == "tool"}
+    by_message: dict[int, list[ToolOutcome | None]] = {}
+    for index, _call, outcome in trajectory.paired_calls():
+        by_message.setdefault(index, []).append(outcome)
     out: list[Violation] = []
     authenticated = False
     consent = False
     asked = False
     modified: dict[str, int] = {}
-    for turn, msg in enumerate(messages):
+    for turn, msg in enumerate(trajectory.messages):
         if msg.role == "user":
             consent = asked and bool(_YES.search(msg.content or ""))
             asked = False
@@ -140,15 +149,16 @@ def check_policy(
         if not msg.tool_calls:
             asked = True
             continue
-        for call in msg.tool_calls:
-            name, args = call.name, _args(call)
-            result = results.get(call.id, "")
-            ok = not result.startswith("error")
+        for call, outcome in zip(msg.tool_calls, by_message.get(turn, []), strict=False):
+            name, args = call.name, _args(outcome)
+            if outcome is None or outcome.kind in _NOT_RUN:
+                continue
+            ok = outcome.kind == "ok"
             if name not in READ_TOOLS and name not in WRITE_TOOLS:
                 continue
             if not authenticated and name not in _BEFORE_AUTH:
                 out.append(Violation("auth_first", turn, f"{name} before authentication"))
-            if name.startswith("find_user_id") and result.strip() == user_id:
+            if name.startswith("find_user_id") and ok and outcome.reply.strip() == user_id:
                 authenticated = True
             if name not in WRITE_TOOLS or name == "transfer_to_human_agents":
                 continue

@@ -18,12 +18,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from gymforge._util import derive_seed
-from gymforge.env import ToolEnv, tool
+from gymforge.env import ToolEnv, replay_calls, tool
 from gymforge.envs.retail._grading import world_config_from
 from gymforge.envs.retail._toolkit import money
 from gymforge.envs.retail._world import Product, Variant, World, WorldConfig, generate_world
 from gymforge.errors import ToolError
-from gymforge.types import JsonValue, Message, Score, Task, ToolCall, Trajectory
+from gymforge.types import JsonValue, Message, Score, Task, ToolCall, ToolOutcome, Trajectory
 
 __all__ = ["PAGE_SIZE", "ShoppingEnv", "ShoppingGrader", "ShoppingTaskFamily", "search_catalog"]
 
@@ -144,9 +144,6 @@ def _config_json(cfg: WorldConfig) -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(json.dumps(dataclasses.asdict(cfg))))
 
 
-_BOUGHT = re.compile(r"^Bought item (\d+)")
-
-
 class ShoppingGrader:
     """WebShop-style reward of the item bought in the transcript (0 when nothing was bought).
 
@@ -158,14 +155,28 @@ class ShoppingGrader:
     name = "shopping"
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
-        """Score the purchase recorded in the transcript."""
+        """Score the purchase: the episode's calls replayed on a fresh shop say what was bought.
+
+        A replayed call that does not answer as it did in the episode makes the score
+        undecided (the record is not explained by its calls).
+        """
         meta = cast(dict[str, Any], task.metadata)
         answer = cast(dict[str, Any], task.answer)
-        bought = [
-            m.group(1)
-            for msg in trajectory.messages
-            if msg.role == "tool" and msg.name == "buy" and (m := _BOUGHT.match(msg.content or ""))
+        shop = ShoppingEnv()
+        await shop.reset(seed=trajectory.seed, options={"task": task})
+        problems = [
+            f"{old.tool} (call {old.call_id}) replayed as {new.kind}: {new.reply}"
+            for old, new in await replay_calls(
+                trajectory.successful_calls(), shop.available_tools()
+            )
+            if new.kind != "ok" or new.reply != old.reply
         ]
+        if problems:
+            return Score(
+                value=None,
+                explanation="the episode's calls do not replay as recorded: " + "; ".join(problems),
+            )
+        bought = [shop.bought] if shop.bought is not None else []
         if not bought:
             return Score(
                 value=0.0,
@@ -214,6 +225,8 @@ class ShoppingEnv(ToolEnv):
         self._viewing: Product | None = None
         self._selection: dict[str, str] = {}
         self._gold_pos = 0
+        self.bought: str | None = None
+        """The item id bought in this episode (None until `buy` succeeds)."""
 
     async def on_reset(self, options: Mapping[str, Any]) -> None:
         """Load the task's world and clear the shopper's state."""
@@ -224,6 +237,7 @@ class ShoppingEnv(ToolEnv):
         self._viewing = None
         self._selection = {}
         self._gold_pos = 0
+        self.bought = None
         self.milestones = {"viewed": 0, "bought": False}
 
     async def opening_messages(self) -> Sequence[Message]:
@@ -317,6 +331,7 @@ class ShoppingEnv(ToolEnv):
         if not match or not match[0].available:
             raise ToolError("that combination is not in stock; pick another")
         v = match[0]
+        self.bought = v.item_id
         self.milestones["bought"] = True
         self.end_episode()
         return f"Bought item {v.item_id}: {p.name} ({_opts(v)}) for ${money(v.price_cents)}."
@@ -327,7 +342,17 @@ class ShoppingEnv(ToolEnv):
         if self._gold_pos >= len(gold):
             return Message.assistant("I have bought the item.")
         step = gold[self._gold_pos]
-        self._gold_pos += 1
         return Message.assistant(
             tool_calls=[ToolCall.make(step["call"], step["args"], id=f"ref_{self.turn}")]
         )
+
+    async def after_step(
+        self, action: Message, outcomes: Sequence[ToolOutcome]
+    ) -> Sequence[Message]:
+        """Move the gold script on when the step ran exactly its next call."""
+        gold = cast(list[dict[str, Any]], self.task.metadata["gold"])
+        if self._gold_pos < len(gold) and len(outcomes) == 1 and outcomes[0].ok:
+            step = gold[self._gold_pos]
+            if (outcomes[0].tool, outcomes[0].arguments) == (step["call"], step["args"]):
+                self._gold_pos += 1
+        return ()

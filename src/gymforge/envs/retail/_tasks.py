@@ -232,6 +232,7 @@ class RetailTaskFamily:
             answer={"db_diff": db_diff, "outputs": outputs},
             family=self.name,
             difficulty=level,
+            tags=tuple(f"intent:{d.kind}" for d in intents),
             metadata={
                 "world_seed": world_seed,
                 "world_config": json.loads(json.dumps(asdict(self.world_config))),
@@ -240,7 +241,6 @@ class RetailTaskFamily:
                 "persona": persona,
                 "intents": [d.to_json() for d in intents],
                 "intent_kinds": [d.kind for d in intents],
-                "tags": [f"intent:{d.kind}" for d in intents],
                 "gold": gold,
                 "outage": outage,
                 "attempts": attempt + 1,

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from gymforge.env import Tool, tool
 from gymforge.envs.retail._faults import FaultInjector
 from gymforge.envs.retail._toolkit import CANCEL_REASONS, money, safe_eval
-from gymforge.errors import ToolError
+from gymforge.errors import ToolError, ToolRefused
 from gymforge.types import ToolSpec
 
 __all__ = ["CANCEL_REASONS", "READ_TOOLS", "WRITE_TOOLS", "Shop", "money"]
@@ -36,7 +36,7 @@ def _shop_tool(*, writes: bool) -> Callable[[_F], Tool]:
         @functools.wraps(fn)
         def run(self: Shop, *args: Any, **kwargs: Any) -> str:
             if self.handed_off:
-                raise ToolError("the conversation was handed to a human agent; no more calls")
+                raise ToolRefused("the conversation was handed to a human agent; no more calls")
             if self.faults is not None:
                 self.faults.before(fn.__name__, writes=writes)
             try:

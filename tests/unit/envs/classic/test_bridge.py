@@ -1,5 +1,6 @@
 """The Gymnasium bridge: rendering, act validation, reward/terminated/truncated pass-through."""
 
+import itertools
 from typing import Any
 
 import gymnasium
@@ -13,9 +14,12 @@ from gymforge.envs.classic._register import BRIDGED
 from gymforge.errors import ConfigError, EnvError
 from gymforge.types import Message, StepResult, ToolCall
 
+_IDS = itertools.count()
+
 
 def _act(*actions: Any) -> Message:
-    calls = [ToolCall.make("act", {"action": a}, id=f"a{i}") for i, a in enumerate(actions)]
+    """One message of `act` calls, each with a fresh id (ids are unique in an episode)."""
+    calls = [ToolCall.make("act", {"action": a}, id=f"a{next(_IDS)}") for a in actions]
     return Message.assistant(tool_calls=calls)
 
 

@@ -4,6 +4,7 @@ Gymnasium semantics: balancing CartPole-v1 for 500 steps is ``truncated`` with r
 500; the episode only *terminates* when the pole falls or the cart leaves the track.
 """
 
+import itertools
 import random
 
 import gymnasium
@@ -19,8 +20,12 @@ from gymforge.types import Message, ToolCall
 CARTPOLE = "gymforge/CartPole-v0"
 
 
+_IDS = itertools.count()
+
+
 def _act(action: int) -> Message:
-    return Message.assistant(tool_calls=[ToolCall.make("act", {"action": action}, id="a")])
+    call_id = f"a{next(_IDS)}"  # ids are unique within an episode
+    return Message.assistant(tool_calls=[ToolCall.make("act", {"action": action}, id=call_id)])
 
 
 def test_cartpole_is_registered_with_room_for_the_whole_horizon() -> None:

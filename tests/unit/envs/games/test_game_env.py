@@ -1,5 +1,6 @@
 """TicTacToe-v0 / ConnectFour-v0: illegal-move retries, opponents, self-play, rewards, reference."""
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -12,8 +13,12 @@ from gymforge.graders import env_reward
 from gymforge.policy import ScriptedPolicy
 from gymforge.types import Message, StepResult, Task, ToolCall, ToolSpec
 
+_IDS = itertools.count()
 
-def _move(value: object, arg: str = "cell", call_id: str = "c0") -> Message:
+
+def _move(value: object, arg: str = "cell", call_id: str | None = None) -> Message:
+    """A move call; a fresh id unless one is given (ids are unique within an episode)."""
+    call_id = call_id or f"m{next(_IDS)}"
     return Message.assistant(tool_calls=[ToolCall.make("move", {arg: value}, id=call_id)])
 
 

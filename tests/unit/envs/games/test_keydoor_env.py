@@ -1,5 +1,6 @@
 """KeyDoor-v0 as an env: check_env, sparse reward, milestones, decoy, horizon, bad calls."""
 
+import itertools
 from collections import deque
 
 import pytest
@@ -9,9 +10,12 @@ from gymforge.envs.games import KeyDoorEnv
 from gymforge.graders import env_reward
 from gymforge.types import Message, ToolCall
 
+_IDS = itertools.count()
+
 
 def _call(name: str, **args: str) -> Message:
-    return Message.assistant(tool_calls=[ToolCall.make(name, args, id="k0")])
+    call_id = f"k{next(_IDS)}"  # ids are unique within an episode
+    return Message.assistant(tool_calls=[ToolCall.make(name, args, id=call_id)])
 
 
 async def test_registered_keydoor_passes_check_env() -> None:

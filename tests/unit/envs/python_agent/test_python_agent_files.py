@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from gymforge.env import Env, episode_trajectory, make
+from gymforge.env import Env, episode_trajectory, make, turn_record
 from gymforge.envs.python_agent import MAX_FILE_BYTES, MAX_FILES, SOLUTION, PythonAgentEnv
 from gymforge.graders import replay_written_files
-from gymforge.types import Message, Score, ToolCall, Trajectory
+from gymforge.types import Message, Score, ToolCall, Trajectory, Turn
 
 V0, V1 = "gymforge/PythonAgent-v0", "gymforge/PythonAgent-v1"
 FORGER = (  # imported by the harness, it would forge an "ok" record for every call
@@ -43,13 +43,15 @@ async def play(
     """Reset, make the tool calls (then submit), return the trajectory and the replies."""
     obs, _ = await env.reset(seed=seed)
     messages: list[Message] = list(obs)
+    turns: list[Turn] = []
     replies: list[str] = []
     for name, args in [*calls, ("submit", {})]:
         action = Message.assistant(tool_calls=[ToolCall.make(name, args, id=f"c{len(messages)}")])
         result = await env.step(action)
         messages += [action, *result.observation]
+        turns.append(turn_record(result))
         replies.append(result.observation[0].content or "")
-    return episode_trajectory(env, messages, [], seed=seed, policy="scripted"), replies
+    return episode_trajectory(env, messages, turns, seed=seed, policy="scripted"), replies
 
 
 async def grade(env: Env, traj: Trajectory) -> Score:
@@ -156,3 +158,30 @@ async def test_v1_stores_canonical_names() -> None:
 def test_bad_graded_files_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="graded_files"):
         PythonAgentEnv(graded_files="some")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("env_id", [V0, V1])
+async def test_a_repeated_call_id_never_makes_a_refused_write_graded(env_id: str) -> None:
+    """The grader must grade what the env kept, whatever ids the model reuses.
+
+    Before tool outcomes were recorded, the grader matched replies to calls by id: a
+    refused 70 KB solution.py (id "x") followed by a successful write reusing "x"
+    looked successful too, so the refused file was graded.
+    """
+    env = make(env_id)
+    obs, _ = await env.reset(seed=0)
+    big = {"path": SOLUTION, "content": "#" * (70 * 1024)}
+    small = {"path": "notes.txt", "content": "x"}
+    messages: list[Message] = list(obs)
+    turns: list[Turn] = []
+    for args in (big, small):
+        action = Message.assistant(tool_calls=[ToolCall.make("write_file", args, id="x")])
+        result = await env.step(action)
+        messages += [action, *result.observation]
+        turns.append(turn_record(result))
+    assert [t.tool_outcomes[0].kind for t in turns] == ["refused", "duplicate_id"]
+    assert agent(env).files == {}  # the env kept nothing
+    traj = episode_trajectory(env, messages, turns, seed=0, policy="scripted")
+    score = await grade(env, traj)
+    assert score.value == 0.0
+    assert "no code submitted" in score.explanation

@@ -13,6 +13,7 @@ from gymforge.envs.retail import (
     RetailTaskFamily,
 )
 from gymforge.errors import ToolError
+from gymforge.types import Message, ToolCall
 
 
 @pytest.mark.parametrize(
@@ -107,9 +108,14 @@ async def test_an_agent_that_does_not_retry_fails_under_faults(h) -> None:
     env = RetailEnv(faults=FaultConfig(rate=1.0, kinds=("timeout",)))
     task = RetailTaskFamily().generate(2, seed=0, difficulty=1)
 
-    async def no_retry(env: RetailEnv):
-        env._retry = None  # forget the failed call: never retry
-        return await env.reference_action()
+    # The gold script played once, step by step, whatever each call answered.
+    steps = iter([*task.metadata["gold"], *[{"say": "Goodbye."}] * 20])
+
+    async def no_retry(env: RetailEnv) -> Message:
+        step = next(steps)
+        call = step.get("call")
+        calls = [ToolCall.make(call, step["args"], id=f"n{env.turn}")] if call else None
+        return Message.assistant(step.get("say"), tool_calls=calls)
 
     _, score, _, _ = await h.play(env, seed=0, task=task, act=no_retry)
     assert score.value == 0.0

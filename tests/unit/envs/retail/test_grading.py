@@ -37,16 +37,16 @@ async def test_wrong_output_fails_only_the_outputs_component(h) -> None:
         for i in range(100)
         if "info" in (t := fam.generate(i, seed=2, difficulty=2)).metadata["intent_kinds"]
     )
-    msgs, score, _, _ = await h.play(RetailEnv(), task=task)
+    traj, score = await h.episode(RetailEnv(), task=task)
     assert score.value == 1.0
     value = task.answer["outputs"][0]
     tampered = [
         m.model_copy(update={"content": m.content.replace(value, "0" + value + "0")})
         if m.role == "assistant" and m.content
         else m
-        for m in msgs
+        for m in traj.messages
     ]
-    low = await h.grade(task, tampered)
+    low = await h.grade(task, tampered, dict(traj.info), traj.turns)
     assert low.components == {"db": 1.0, "outputs": 0.0, "policy": 1.0}
 
 

@@ -3,17 +3,51 @@
 import pytest
 
 from gymforge.envs.retail import RULES, RetailEnv, RetailTaskFamily, check_policy
-from gymforge.types import Message, ToolCall
+from gymforge.envs.retail._db import load_world
+from gymforge.envs.retail._grading import world_of
+from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
+from gymforge.errors import ToolError
+from gymforge.types import Message, Task, ToolCall, ToolOutcome, ToolOutcomeKind, Trajectory, Turn
 
 USER = "ava_adler_0001"
 OWNERS = {"#W1": USER, "#W2": USER, "#W9": "bo_brooks_0002"}
 
 
-def call(name: str, args: dict, cid: str, result: str = "{}") -> list[Message]:
-    return [
-        Message.assistant(tool_calls=[ToolCall.make(name, args, id=cid)]),
-        Message.tool(result, tool_call_id=cid),
-    ]
+def call(
+    name: str, args: dict, cid: str, result: str = "{}", kind: ToolOutcomeKind = "ok"
+) -> list[Message | ToolOutcome]:
+    """An assistant message with one call, then its recorded outcome (and reply)."""
+    writes = name in WRITE_TOOLS
+    outcome = ToolOutcome(
+        call_id=cid, tool=name, arguments=args, kind=kind, writes=writes, reply=result
+    )
+    return [Message.assistant(tool_calls=[ToolCall.make(name, args, id=cid)]), outcome]
+
+
+def episode(items: list[Message | ToolOutcome]) -> Trajectory:
+    """A trajectory of messages with each outcome as its reply, one turn per action."""
+    messages: list[Message] = []
+    turns: list[Turn] = []
+    for item in items:
+        if isinstance(item, ToolOutcome):
+            messages.append(item.message())
+            last = turns[-1]
+            turns[-1] = last.model_copy(update={"tool_outcomes": (*last.tool_outcomes, item)})
+        else:
+            messages.append(item)
+            if item.role == "assistant":
+                turns.append(Turn(reward=0.0))
+    return Trajectory(
+        run_id="r",
+        env_id="gymforge/Retail-v0",
+        task_id="t",
+        sample=0,
+        seed=0,
+        policy="p",
+        task=Task(id="t", prompt="?"),
+        messages=tuple(messages),
+        turns=tuple(turns),
+    )
 
 
 def authed() -> list[Message]:
@@ -33,10 +67,9 @@ def consent() -> list[Message]:
 CANCEL = {"order_id": "#W1", "reason": "no longer needed"}
 
 
-def rules(messages: list[Message], forbidden=()) -> list[str]:
-    return [
-        v.rule for v in check_policy(messages, user_id=USER, owners=OWNERS, forbidden=forbidden)
-    ]
+def rules(items: list[Message | ToolOutcome], forbidden=()) -> list[str]:
+    traj = episode(items)
+    return [v.rule for v in check_policy(traj, user_id=USER, owners=OWNERS, forbidden=forbidden)]
 
 
 def test_every_rule_is_documented() -> None:
@@ -79,7 +112,7 @@ def test_confirm_before_write() -> None:
     two = [
         *authed(),
         *consent(),
-        *call("cancel_pending_order", CANCEL, "c", "error: timed out"),
+        *call("cancel_pending_order", CANCEL, "c", "error: timed out", kind="fault"),
         *call("cancel_pending_order", CANCEL, "d"),
         *call("cancel_pending_order", {**CANCEL, "order_id": "#W2"}, "e"),
     ]
@@ -103,7 +136,11 @@ def test_refused_request() -> None:
         *authed(),
         *consent(),
         *call(
-            "cancel_pending_order", {**CANCEL, "order_id": "#W2"}, "c", "error: order is delivered"
+            "cancel_pending_order",
+            {**CANCEL, "order_id": "#W2"},
+            "c",
+            "error: order is delivered",
+            kind="tool_raised",
         ),
     ]
     assert rules(attempt, forbidden) == ["refused_request"]
@@ -132,11 +169,20 @@ def test_other_customer() -> None:
 async def test_skipping_confirmations_zeroes_the_reward_but_not_the_database(h) -> None:
     task = RetailTaskFamily().generate(1, seed=0, difficulty=1)
 
+    # The gold script without its confirmation questions, played in order.
+    steps = iter(
+        [s for s in task.metadata["gold"] if "(yes/no)" not in (s.get("say") or "")]
+        + [{"say": "Goodbye."}] * 20
+    )
+
     async def hasty(env: RetailEnv) -> Message:
-        action = await env.reference_action()
-        while action.content and "(yes/no)" in action.content:
-            action = await env.reference_action()
-        return action
+        step = next(steps)
+        calls = (
+            [ToolCall.make(step["call"], step["args"], id=f"h{env.turn}")]
+            if "call" in step
+            else None
+        )
+        return Message.assistant(step.get("say"), tool_calls=calls)
 
     _, score, _, _ = await h.play(RetailEnv(), task=task, act=hasty)
     assert score.components == {"db": 1.0, "outputs": 1.0, "policy": 0.0}
@@ -154,10 +200,18 @@ async def test_acting_on_a_trap_breaks_the_policy(h, kind: str) -> None:
     )
     intent = next(d for d in task.metadata["intents"] if d["kind"] == kind)
     order = intent["forbidden"][0]["order_id"]
+    args = {"order_id": order, "reason": "no longer needed"}
+    # What the shop really answers this call on the task's world, so that the
+    # grader's replay of the recorded episode agrees with it.
+    shop = Shop(load_world(world_of(task.metadata)))
+    try:
+        reply, kind = shop.call("cancel_pending_order", args), "ok"
+    except ToolError as exc:
+        reply, kind = f"error: {exc}", "tool_raised"
     attempt = [
         Message.user(task.prompt),
         *consent(),
-        *call("cancel_pending_order", {"order_id": order, "reason": "no longer needed"}, "x"),
+        *call("cancel_pending_order", args, "x", reply, kind=kind),
     ]
     score = await h.grade(task, attempt)
     assert score.components["policy"] == 0.0

@@ -11,25 +11,18 @@ def act(name: str, args: dict, i: int) -> Message:
 
 
 async def run(env: ShoppingEnv, task, calls: list[tuple[str, dict]]):
-    obs, _ = await env.reset(options={"task": task})
+    from gymforge.env import episode_trajectory, turn_record
+
+    obs, _ = await env.reset(seed=0, options={"task": task})
     msgs = list(obs)
+    turns = []
     for i, (name, args) in enumerate(calls):
         result = await env.step(act(name, args, i))
         msgs += [act(name, args, i), *result.observation]
+        turns.append(turn_record(result))
         if result.terminated:
             break
-    from gymforge.types import Trajectory
-
-    traj = Trajectory(
-        run_id="r",
-        env_id="gymforge/Shopping-v0",
-        task_id=task.id,
-        sample=0,
-        seed=0,
-        policy="t",
-        task=task,
-        messages=tuple(msgs),
-    )
+    traj = episode_trajectory(env, msgs, turns, seed=0, policy="t")
     return msgs, await env.grader().grade(task, traj)
 
 
