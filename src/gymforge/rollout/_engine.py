@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from gymforge._util import atomic_write_text
 from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
-from gymforge.errors import ConfigError, PolicyError
+from gymforge.errors import ConfigError, PolicyError, PolicyOutputError
 from gymforge.policy import Policy, PolicyFactory, make_policy_factory
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, classify
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
@@ -267,11 +267,13 @@ class _Episode:
                 except Exception as exc:  # what `boundary("env")` does, without its awaits
                     error = error or classify("env", exc)
         score = state.score
+        error = error or state.policy_failure
         base = state.partial or self.records.partial(task, sample, seed, state)
         timings = state.timings
+        scored = score is not None and (error is None or error.policy_caused)
         trajectory = replaced(
             base,
-            reward=score.value if score is not None and error is None else None,
+            reward=score.value if scored and score is not None else None,
             score=score,
             error=error,
             timings=_trusted(
@@ -328,9 +330,17 @@ class _Episode:
             while True:
                 t = perf()
                 stage = "policy"
-                action = await policy.act(
-                    messages, info.tools, seed=turn_seed(turn), sampling=sampling
-                )
+                try:
+                    action = await policy.act(
+                        messages, info.tools, seed=turn_seed(turn), sampling=sampling
+                    )
+                except PolicyOutputError as exc:
+                    # The policy's own output ended the episode: it is graded as it
+                    # stands (truncated), never excused as an infrastructure failure.
+                    state.policy_failure = classify("policy", exc)
+                    state.truncated = True
+                    timings[0] += perf() - t
+                    break
                 if action.__class__ is not Message and not isinstance(action, Message):
                     raise TypeError(f"policy returned {type(action).__name__}, not a Message")
                 stage = None
@@ -346,7 +356,11 @@ class _Episode:
                 messages.extend(result.observation)
                 state.info = info = result.info
                 terminated, truncated = result.terminated, result.truncated
-                turns.append(turn_record(result.reward, info.milestones, terminated, truncated))
+                turns.append(
+                    turn_record(
+                        result.reward, info.milestones, terminated, truncated, result.tool_outcomes
+                    )
+                )
                 turn += 1
                 if turn % JSON_EVERY == 0:  # now, not when the episodes all end together
                     state.record_json()
@@ -381,10 +395,14 @@ class _ErrorStreak:
         error = trajectory.error
         if self.limit is None:
             return
-        if error is None or error.boundary != "policy":
+        if error is None or error.boundary != "policy" or error.policy_caused:
             self.count, self.last = 0, None
             return
-        self.count = self.count + 1 if error == self.last else 1
+        same = self.last is not None and (error.type, error.message) == (
+            self.last.type,
+            self.last.message,
+        )
+        self.count = self.count + 1 if same else 1
         self.last = error
         if self.count >= self.limit:
             raise PolicyError(

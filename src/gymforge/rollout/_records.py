@@ -19,11 +19,13 @@ from pydantic import BaseModel
 from gymforge._util import derive_seed
 from gymforge.types import (
     TRAJECTORY_SCHEMA_VERSION,
+    ErrorRecord,
     Info,
     Message,
     Score,
     Task,
     Timings,
+    ToolOutcome,
     Trajectory,
     Turn,
     Usage,
@@ -64,13 +66,17 @@ def replaced(model: _M, **update: Any) -> _M:
     return copy
 
 
-def turn_record(reward: float, milestones: Any, terminated: bool, truncated: bool) -> Turn:
+def turn_record(
+    reward: float, milestones: Any, terminated: bool, truncated: bool, outcomes: Any = ()
+) -> Turn:
     """The `Turn` of one step; validated unless every value already has its exact type."""
     if (
         reward.__class__ is float
         and milestones.__class__ is dict
         and terminated.__class__ is bool
         and truncated.__class__ is bool
+        and outcomes.__class__ is tuple
+        and all(o.__class__ is ToolOutcome for o in outcomes)
     ):
         return _trusted(
             Turn,
@@ -79,9 +85,19 @@ def turn_record(reward: float, milestones: Any, terminated: bool, truncated: boo
                 "milestones": dict(milestones),
                 "terminated": terminated,
                 "truncated": truncated,
+                "tool_outcomes": outcomes,
             },
+            _TURN_FIELDS if outcomes else _TURN_FIELDS_NO_CALLS,
         )
-    return Turn(reward=reward, milestones=milestones, terminated=terminated, truncated=truncated)
+    calls = {"tool_outcomes": outcomes} if outcomes else {}
+    return Turn(
+        reward=reward, milestones=milestones, terminated=terminated, truncated=truncated, **calls
+    )
+
+
+_TURN_FIELDS = frozenset(Turn.model_fields)
+_TURN_FIELDS_NO_CALLS = _TURN_FIELDS - {"tool_outcomes"}
+"""A step without calls sets what ``Turn(reward=..., ...)`` without outcomes sets."""
 
 
 class Records:
@@ -286,6 +302,7 @@ class EpisodeState:
         "message_json",
         "messages",
         "partial",
+        "policy_failure",
         "score",
         "terminated",
         "timings",
@@ -305,6 +322,8 @@ class EpisodeState:
         """Seconds waiting on the policy, the env and the grader."""
         self.partial: Trajectory | None = None
         self.score: Score | None = None
+        self.policy_failure: ErrorRecord | None = None
+        """The policy's own failure that ended the episode (it is still graded)."""
         self.message_json: list[bytes] | None = []
         """The serializer's bytes of `messages[:len(message_json)]`; None once a message
         is not exactly a `Message` (the line is then serialised whole)."""

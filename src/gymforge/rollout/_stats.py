@@ -50,9 +50,12 @@ class DifficultySummary(BaseModel):
 class Summary(BaseModel):
     """What `summarize` reports about a set of trajectories.
 
-    "Pass" means ``reward >= threshold`` (default 1.0). A failed episode (error) or an
-    undecided one (reward None) counts as a sample that did not pass; it is never
-    averaged into `mean_reward` as 0.
+    "Pass" means ``reward >= threshold`` (default 1.0). Rates and means are over the
+    *scored* episodes: those with a reward. An episode without one is left out, never
+    counted as 0 or as a failure to pass, and counted instead: `infrastructure` (an env,
+    grader, sandbox or model-server failure: `ErrorRecord.policy_caused` is False) or
+    `undecided` (the grader could not decide). A failure the policy caused
+    (`policy_failures`) is scored like any other episode. See docs/rollout.md, "Blame".
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,24 +71,30 @@ class Summary(BaseModel):
     mean_reward: float | None
     """Mean of the decided rewards (episodes with reward None are left out)."""
     undecided: int
-    """Episodes without a reward (grader said "could not decide", or an error)."""
+    """Episodes the grader could not decide (no error, reward None): left out."""
+    infrastructure: int = 0
+    """Episodes ended by a failure the policy did not cause (env, grader, sandbox,
+    timeout, model server): no reward, left out of every rate and of the groups."""
+    policy_failures: int = 0
+    """Episodes ended by the policy's own output (`ErrorRecord.policy_caused`): scored."""
     pass_at_1: float | None
-    """Mean over tasks of the fraction of samples that passed."""
+    """Mean over tasks of the fraction of scored samples that passed."""
     pass_at_k: float | None
-    """Mean over tasks of the unbiased pass@k; tasks with fewer than k samples are left out."""
+    """Mean over tasks of the unbiased pass@k over scored samples; tasks with fewer than
+    k scored samples are left out."""
     pass_hat_k: float | None
     """Mean over tasks of the unbiased pass^k (all k samples pass)."""
     incomplete_groups: int
-    """Tasks with fewer than k samples (left out of pass@k and pass^k)."""
+    """Tasks with fewer than k scored samples (left out of pass@k and pass^k)."""
     errors: int
-    """Episodes recorded with an error."""
+    """Episodes recorded with an error (infrastructure and policy failures)."""
     errors_by_boundary: dict[str, int] = Field(default_factory=dict)
     """Errors per boundary: policy, env, grader, timeout, ..."""
     by_difficulty: dict[str, DifficultySummary] = Field(default_factory=dict)
     """Breakdown per task difficulty ("none" for tasks without one)."""
     by_tag: dict[str, DifficultySummary] = Field(default_factory=dict)
-    """Breakdown per task tag: each string of ``task.metadata["tags"]`` (e.g. the intent
-    types of Retail-v0 tasks, "intent:cancel"); a task with several tags is in each."""
+    """Breakdown per task tag: each of ``task.tags`` (e.g. the intent types of Retail-v0
+    tasks, "intent:cancel"); a task with several tags is in each."""
     milestone_rates: dict[str, float] = Field(default_factory=dict)
     """Fraction of episodes whose final milestone of that name is truthy. A milestone
     with a string value counts once per value, as ``name=value`` (the games'
@@ -109,6 +118,8 @@ class EpisodeFacts(NamedTuple):
     reward: float | None
     error: str | None
     """The failed boundary, None without error."""
+    policy_caused: bool
+    """The error (if any) was the policy's doing: the episode is scored."""
     level: str
     """The task's difficulty as a `by_difficulty` key ("none" without one)."""
     tags: tuple[str, ...]
@@ -131,15 +142,15 @@ def episode_facts(t: Trajectory) -> EpisodeFacts:
     """The facts of one trajectory that the run statistics use."""
     task = t.task
     level = task.difficulty
-    tags = task.metadata.get("tags")
     usage = t.usage
     return EpisodeFacts(
         t.task_id,
         t.sample,
         t.reward,
         None if t.error is None else t.error.boundary,
+        t.error is not None and t.error.policy_caused,
         "none" if level is None else str(level),
-        tuple(dict.fromkeys(str(x) for x in tags)) if isinstance(tags, list) else (),
+        tuple(dict.fromkeys(task.tags)) if task.tags else (),
         tuple([_milestone(name, value) for name, value in t.milestones.items()]),
         usage.prompt_tokens,
         usage.completion_tokens,
@@ -155,20 +166,26 @@ def _passed(f: EpisodeFacts, threshold: float) -> bool:
     return f.reward is not None and f.reward >= threshold
 
 
+def _scored(items: Iterable[EpisodeFacts]) -> list[EpisodeFacts]:
+    """The episodes with a reward: what rates, means and advantages are computed over."""
+    return [f for f in items if f.reward is not None]
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
 def _slice(items: Sequence[EpisodeFacts], threshold: float, k: int) -> DifficultySummary:
     groups: dict[str, list[bool]] = defaultdict(list)
-    for f in items:
+    scored = _scored(items)
+    for f in scored:
         groups[f.task_id].append(_passed(f, threshold))
     full = [(len(g), sum(g)) for g in groups.values() if len(g) >= k]
     return DifficultySummary(
         episodes=len(items),
-        mean_reward=_mean([f.reward for f in items if f.reward is not None]),
-        pass_at_1=_mean([float(_passed(f, threshold)) for f in items]),
-        tasks=len(groups),
+        mean_reward=_mean([f.reward for f in scored if f.reward is not None]),
+        pass_at_1=_mean([float(_passed(f, threshold)) for f in scored]),
+        tasks=len({f.task_id for f in items}),
         pass_at_k=_mean([pass_at_k(n, c, k) for n, c in full]),
         pass_hat_k=_mean([pass_hat_k(n, c, k) for n, c in full]),
     )
@@ -201,7 +218,8 @@ def summarize_facts(
 ) -> Summary:
     """`summarize` of the trajectories these facts come from (same order, same result)."""
     groups: dict[str, list[EpisodeFacts]] = defaultdict(list)
-    for f in items:
+    tasks = {f.task_id for f in items}
+    for f in _scored(items):
         groups[f.task_id].append(f)
     if k is None:
         k = max((len(g) for g in groups.values()), default=1)
@@ -210,7 +228,7 @@ def summarize_facts(
     per_task_p1: list[float] = []
     per_task_pk: list[float] = []
     per_task_hk: list[float] = []
-    incomplete = 0
+    incomplete = len(tasks) - len(groups)  # tasks with no scored sample at all
     for group in groups.values():
         n, c = len(group), sum(_passed(f, threshold) for f in group)
         per_task_p1.append(c / n)
@@ -222,6 +240,8 @@ def summarize_facts(
 
     rewards = [f.reward for f in items if f.reward is not None]
     errors = Counter(f.error for f in items if f.error is not None)
+    infrastructure = sum(f.error is not None and not f.policy_caused for f in items)
+    policy_failures = sum(f.error is not None and f.policy_caused for f in items)
     by_level: dict[str, list[EpisodeFacts]] = defaultdict(list)
     by_tag: dict[str, list[EpisodeFacts]] = defaultdict(list)
     milestone_hits: Counter[str] = Counter()
@@ -237,11 +257,13 @@ def summarize_facts(
     )
     return Summary(
         episodes=len(items),
-        tasks=len(groups),
+        tasks=len(tasks),
         k=k,
         threshold=threshold,
         mean_reward=_mean(rewards),
-        undecided=len(items) - len(rewards),
+        undecided=len(items) - len(rewards) - infrastructure,
+        infrastructure=infrastructure,
+        policy_failures=policy_failures,
         pass_at_1=_mean(per_task_p1),
         pass_at_k=_mean(per_task_pk),
         pass_hat_k=_mean(per_task_hk),
@@ -266,16 +288,19 @@ class GroupStats(BaseModel):
     samples: tuple[int, ...]
     """Sample indices, sorted."""
     rewards: tuple[float | None, ...]
-    """Reward of each sample (aligned with `samples`)."""
+    """Reward of each sample (aligned with `samples`); None for a sample left out."""
     mean: float | None
-    """Mean of the decided rewards."""
+    """Mean of the scored rewards."""
     std: float | None
-    """Population standard deviation (ddof=0) of the decided rewards."""
+    """Population standard deviation (ddof=0) of the scored rewards."""
     advantages: tuple[float | None, ...]
     """GRPO advantage of each sample, ``(reward - mean) / (std + eps)`` (0 in a zero-variance
-    group); None when undecided."""
+    group); None for a sample left out (infrastructure failure, or undecided)."""
     zero_variance: bool
-    """True when every decided reward is equal: the group gives no learning signal."""
+    """True when every scored reward is equal: the group gives no learning signal."""
+    excluded: int = 0
+    """Samples left out: no reward, because infrastructure failed or the grader could
+    not decide. Never trained on as 0."""
 
 
 class GroupReport(BaseModel):
@@ -287,6 +312,10 @@ class GroupReport(BaseModel):
     """One entry per task id, sorted by task id."""
     zero_variance: tuple[str, ...]
     """Task ids of zero-variance groups (all samples got the same reward)."""
+    excluded: int = 0
+    """Samples left out of every group (sum of `GroupStats.excluded`)."""
+    excluded_infrastructure: int = 0
+    """Of those, the ones an infrastructure failure ended (the rest were undecided)."""
 
     @property
     def zero_variance_fraction(self) -> float:
@@ -312,8 +341,10 @@ def group_stats(trajectories: Iterable[Trajectory], *, eps: float = 1e-6) -> Gro
 def group_facts(items: Iterable[EpisodeFacts], *, eps: float = 1e-6) -> GroupReport:
     """`group_stats` of the trajectories these facts come from (same result)."""
     groups: dict[str, list[EpisodeFacts]] = defaultdict(list)
+    infrastructure = 0
     for f in items:
         groups[f.task_id].append(f)
+        infrastructure += f.error is not None and not f.policy_caused
     out: list[GroupStats] = []
     for task_id in sorted(groups):
         members = groups[task_id]
@@ -343,6 +374,7 @@ def group_facts(items: Iterable[EpisodeFacts], *, eps: float = 1e-6) -> GroupRep
             "std": std,
             "advantages": advantages,
             "zero_variance": std is not None and std == 0.0,
+            "excluded": len(rewards) - len(decided),
         }
         # Validating thousands of groups was most of a run's closing cost; values of
         # exactly the declared types (what validated trajectories give) need none.
@@ -351,5 +383,8 @@ def group_facts(items: Iterable[EpisodeFacts], *, eps: float = 1e-6) -> GroupRep
         )
         out.append(_trusted(GroupStats, fields) if trusted else GroupStats.model_validate(fields))
     return GroupReport(
-        groups=tuple(out), zero_variance=tuple(g.task_id for g in out if g.zero_variance)
+        groups=tuple(out),
+        zero_variance=tuple(g.task_id for g in out if g.zero_variance),
+        excluded=sum(g.excluded for g in out),
+        excluded_infrastructure=infrastructure,
     )

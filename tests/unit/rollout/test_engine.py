@@ -13,6 +13,7 @@ import pytest
 from gymforge._util import derive_seed
 from gymforge.errors import PolicyError, ResumeError
 from gymforge.rollout import RunConfig, read_trajectories, run_async, scan_trajectories
+from gymforge.types import TRAJECTORY_SCHEMA_VERSION
 
 
 def _config(tmp_path: Path, **kw: Any) -> RunConfig:
@@ -145,7 +146,10 @@ async def test_only_failing_episodes_are_marked(kit: SimpleNamespace, tmp_path: 
     assert all(t.error.type == "ValueError" for t in trajs if t.error is not None)
     assert result.summary.errors_by_boundary == {"policy": 2}
     assert result.summary.mean_reward == 1.0  # failed episodes are not averaged in as 0
-    assert result.summary.pass_at_1 == 0.75
+    # The policy's ValueError is an infrastructure failure (not its output): both
+    # episodes are left out of the rates, never scored as 0.
+    assert result.summary.infrastructure == 2
+    assert result.summary.pass_at_1 == 1.0
 
 
 async def test_episode_timeout_is_recorded_as_timeout(kit: SimpleNamespace, tmp_path: Path) -> None:
@@ -291,7 +295,7 @@ async def test_report_written_with_summary_and_groups(kit: SimpleNamespace, tmp_
     assert report["groups"]["zero_variance"] == ["fake/s0/0", "fake/s0/1"]
     manifest = json.loads(cfg.manifest_path.read_text())
     assert manifest["run_id"] == cfg.run_id
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == TRAJECTORY_SCHEMA_VERSION
 
 
 async def test_wrong_return_types_are_blamed_on_their_boundary(

@@ -64,10 +64,14 @@ def test_summarize_hand_computed_two_groups() -> None:
     s = summarize(ts)
     assert (s.episodes, s.tasks, s.k) == (6, 2, 3)
     assert s.mean_reward == pytest.approx((1 + 1 + 0 + 0.5) / 4)
-    assert s.undecided == 2
+    # b/1 failed for a reason the policy did not cause and b/2 is undecided: both are left
+    # out of every rate (never counted as a failure to pass), so task b has one scored
+    # sample of three and is an incomplete group for pass@3.
+    assert (s.undecided, s.infrastructure, s.policy_failures) == (1, 1, 0)
     assert s.pass_at_1 == pytest.approx((2 / 3 + 0) / 2)
-    assert s.pass_at_k == pytest.approx((1.0 + 0.0) / 2)
+    assert s.pass_at_k == pytest.approx(1.0)
     assert s.pass_hat_k == 0.0
+    assert s.incomplete_groups == 1
     assert s.errors == 1
     assert s.errors_by_boundary == {"policy": 1}
     assert s.by_difficulty["1"].pass_at_1 == pytest.approx(2 / 3)

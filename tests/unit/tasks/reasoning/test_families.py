@@ -78,7 +78,7 @@ def test_oracle_scores_one_and_do_nothing_zero(family: type[ReasoningFamily]) ->
             task = fam.generate(i, seed=5, difficulty=level)
             assert task.difficulty == level
             assert task.family == fam.name
-            assert fam.score(task, str(task.metadata["reference"])).value == 1.0, task
+            assert fam.score(task, str(task.reference)).value == 1.0, task
             assert fam.score(task, "").value == 0.0
             assert fam.score(task, "I do not know.").value == 0.0
 
@@ -87,7 +87,7 @@ def test_oracle_scores_one_and_do_nothing_zero(family: type[ReasoningFamily]) ->
 def test_hedging_with_several_boxes_gets_nothing(family: type[ReasoningFamily]) -> None:
     fam = family()
     task = fam.generate(0, seed=1, difficulty=2)
-    ref = str(task.metadata["reference"])
+    ref = str(task.reference)
     score = fam.score(task, ref + r" or maybe \boxed{12345}")
     assert score.value == 0.0
     assert "several" in score.explanation
