@@ -10,7 +10,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 
 from gymforge.env import check_env, episode_trajectory, make, oracle_episode
-from gymforge.envs.python_agent import SOLUTION, PythonAgentEnv
+from gymforge.envs.python_agent import PythonAgentEnv
+from gymforge.envs.python_agent._env import SOLUTION
 from gymforge.types import Message, StepResult, ToolCall
 
 ENV_ID = "gymforge/PythonAgent-v1"

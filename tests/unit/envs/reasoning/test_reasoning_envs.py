@@ -104,7 +104,7 @@ def test_multistep_oracle_states_one_value_per_turn() -> None:
 def test_family_grader_pickles_and_records_its_config() -> None:
     import pickle
 
-    from gymforge.envs.reasoning import FamilyGrader
+    from gymforge.envs.reasoning._env import FamilyGrader
     from gymforge.tasks.reasoning import Sudoku4Family
 
     grader = pickle.loads(pickle.dumps(FamilyGrader(Sudoku4Family())))

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
-from gymforge.envs.retail import RetailEnv, RetailGrader
+from gymforge.envs.retail import RetailEnv
+from gymforge.envs.retail._grading import RetailGrader
 from gymforge.types import Message, Score, Task, ToolCall, Trajectory
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from gymforge.envs.retail import RULES, RetailEnv, RetailTaskFamily, check_policy
+from gymforge.envs.retail import RetailEnv, RetailTaskFamily
+from gymforge.envs.retail._policy import RULES, check_policy
 from gymforge.types import Message, ToolCall
 
 USER = "ava_adler_0001"

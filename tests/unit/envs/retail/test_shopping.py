@@ -1,8 +1,9 @@
 import pytest
 
 from gymforge.env import check_env, make, oracle_episode
-from gymforge.envs.retail import ShoppingEnv, ShoppingTaskFamily, generate_world, search_catalog
+from gymforge.envs.retail import ShoppingEnv, ShoppingTaskFamily, generate_world
 from gymforge.envs.retail._grading import world_config_from
+from gymforge.envs.retail._shopping import search_catalog
 from gymforge.types import Message, ToolCall
 
 
