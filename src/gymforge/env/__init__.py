@@ -1,5 +1,9 @@
 """The Env contract, tool-using envs, the registry, wrappers and the Gymnasium adapter.
 
+What a user of envs needs is here; the plumbing an env author's own base class needs
+(seed streams, task resolution from reset options, trajectory records) is in
+`gymforge.env.authoring`.
+
 Every name loads on first use, so importing this package costs nothing by itself.
 (Importing any part of gymforge runs ``gymforge/__init__``, which registers every
 env with gymforge's registry and with Gymnasium's: see `gymforge`.)
@@ -19,16 +23,6 @@ from gymforge._util._lazy import lazy_exports as _lazy_exports
 if typing.TYPE_CHECKING:
     from gymforge.env._check import EnvCheckError, check_env, oracle_episode
     from gymforge.env._env import Env, EnvSpec
-    from gymforge.env._episode import (
-        RESET_OPTIONS,
-        SeedStream,
-        TaskBound,
-        episode_trajectory,
-        reference_answer,
-        resolve_task,
-        task_index_for,
-        turn_record,
-    )
     from gymforge.env._gym import (
         AnyText,
         GymnasiumEnv,
@@ -46,8 +40,8 @@ if typing.TYPE_CHECKING:
         spec,
     )
     from gymforge.env._single import SingleTurnEnv
-    from gymforge.env._toolenv import ToolEnv, answer_tool_calls
-    from gymforge.env._tools import Tool, parse_google_docstring, tool
+    from gymforge.env._toolenv import ToolEnv
+    from gymforge.env._tools import Tool, tool
     from gymforge.env._wrappers import MaxTurns, TimeLimit, Wrapper
 
 __all__ = [
@@ -58,51 +52,28 @@ __all__ = [
     "EnvSpec",
     "GymnasiumEnv",
     "MaxTurns",
-    "RESET_OPTIONS",
-    "SeedStream",
     "SingleTurnEnv",
-    "TaskBound",
     "TimeLimit",
     "Tool",
     "ToolEnv",
     "Wrapper",
-    "answer_tool_calls",
     "check_env",
     "decode_observation",
     "encode_observation",
-    "episode_trajectory",
     "list_envs",
     "load_plugins",
     "make",
     "oracle_episode",
     "parse_action",
     "parse_env_id",
-    "parse_google_docstring",
-    "reference_answer",
     "register",
-    "resolve_task",
     "spec",
-    "task_index_for",
     "tool",
-    "turn_record",
 ]
 
 _HOMES = {
     **dict.fromkeys(["EnvCheckError", "check_env", "oracle_episode"], "._check"),
     **dict.fromkeys(["Env", "EnvSpec"], "._env"),
-    **dict.fromkeys(
-        [
-            "RESET_OPTIONS",
-            "SeedStream",
-            "TaskBound",
-            "episode_trajectory",
-            "reference_answer",
-            "resolve_task",
-            "task_index_for",
-            "turn_record",
-        ],
-        "._episode",
-    ),
     **dict.fromkeys(
         ["AnyText", "GymnasiumEnv", "decode_observation", "encode_observation", "parse_action"],
         "._gym",
@@ -113,8 +84,8 @@ _HOMES = {
     ),
     "spec": "._registry",
     "SingleTurnEnv": "._single",
-    **dict.fromkeys(["ToolEnv", "answer_tool_calls"], "._toolenv"),
-    **dict.fromkeys(["Tool", "parse_google_docstring", "tool"], "._tools"),
+    "ToolEnv": "._toolenv",
+    **dict.fromkeys(["Tool", "tool"], "._tools"),
     **dict.fromkeys(["MaxTurns", "TimeLimit", "Wrapper"], "._wrappers"),
 }
 

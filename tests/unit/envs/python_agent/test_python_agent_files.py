@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from gymforge.env import Env, episode_trajectory, make
+from gymforge.env import Env, make
+from gymforge.env.authoring import episode_trajectory
 from gymforge.envs.python_agent import PythonAgentEnv
 from gymforge.envs.python_agent._env import MAX_FILE_BYTES, MAX_FILES, SOLUTION
 from gymforge.graders import replay_written_files

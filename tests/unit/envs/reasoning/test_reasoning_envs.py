@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gymforge.env import check_env, episode_trajectory, make, oracle_episode
+from gymforge.env import check_env, make, oracle_episode
+from gymforge.env.authoring import episode_trajectory
 from gymforge.envs.reasoning import MultiStepEnv, ReasoningEnv
 from gymforge.envs.reasoning._register import ENV_IDS
 from gymforge.graders._math_pool import shared_pool
