@@ -4,9 +4,10 @@ r"""Start-up time: ``import gymforge`` and ``gymforge list`` next to ``import gy
 
 Each repetition runs every command once, in a fresh interpreter, in turn (so a
 busy moment of the machine hits all of them alike); the table gives the median and
-the range of wall times, and each median as a multiple of ``import gymnasium``'s,
-which is the floor: ``import gymforge`` registers every env with Gymnasium, so it
-imports Gymnasium.
+the range of wall times, the median CPU time (user + system of the child, which a
+busy machine inflates much less than wall time), and each median as a multiple of
+``import gymnasium``'s, which is the floor: ``import gymforge`` registers every env
+with Gymnasium, so it imports Gymnasium.
 
 Bytecode goes to a private cache (``PYTHONPYCACHEPREFIX`` in a temporary directory,
 whatever ``PYTHONDONTWRITEBYTECODE`` says), so no source tree is written to. By
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,10 +40,17 @@ COMMANDS: dict[str, list[str]] = {
 """Label -> interpreter arguments (``gymforge list`` as the console script runs it)."""
 
 
-def timed_run(args: Sequence[str], env: dict[str, str], *, cold: bool) -> float:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(args: Sequence[str], env: dict[str, str], *, cold: bool) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of the interpreter with `args`."""
     if cold:
         with tempfile.TemporaryDirectory(prefix="bench-startup-cold-") as cache:
             return timed_run(args, {**env, "PYTHONPYCACHEPREFIX": cache}, cold=False)
+    cpu = children_cpu()
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, *args],
@@ -50,7 +59,7 @@ def timed_run(args: Sequence[str], env: dict[str, str], *, cold: bool) -> float:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 def environment(src: str, cache: str, index: int) -> dict[str, str]:
@@ -65,8 +74,8 @@ def environment(src: str, cache: str, index: int) -> dict[str, str]:
 
 def measure(
     sources: Sequence[str], repeat: int, *, cold: bool
-) -> dict[tuple[str, str], list[float]]:
-    times: dict[tuple[str, str], list[float]] = {
+) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {
         (src, label): [] for src in sources for label in COMMANDS
     }
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as cache:
@@ -74,22 +83,31 @@ def measure(
         for round_ in range(repeat + (0 if cold else 1)):
             for src in sources:
                 for label, args in COMMANDS.items():
-                    elapsed = timed_run(args, envs[src], cold=cold)
+                    run = timed_run(args, envs[src], cold=cold)
                     if cold or round_:  # a warm run's round 0 fills the bytecode cache
-                        times[src, label].append(elapsed)
+                        times[src, label].append(run)
     return times
 
 
-def report(times: dict[tuple[str, str], list[float]], sources: Sequence[str]) -> None:
-    print(f"{'source':<28} {'command':<18} {'median s':>9} {'range s':>15} {'x gymnasium':>12}")
+def report(times: dict[tuple[str, str], list[tuple[float, float]]], sources: Sequence[str]) -> None:
+    print(
+        f"{'source':<24} {'command':<17} {'wall s':>7} {'wall range s':>13} {'x gym':>6}"
+        f" {'cpu s':>6} {'x gym':>6}"
+    )
     for src in sources:
-        base = statistics.median(times[src, "import gymnasium"])
+        gym = times[src, "import gymnasium"]
+        gym_wall = statistics.median(w for w, _ in gym)
+        gym_cpu = statistics.median(c for _, c in gym)
         for label in COMMANDS:
-            runs = times[src, label]
-            median = statistics.median(runs)
-            spread = f"{min(runs):.3f}-{max(runs):.3f}"
+            walls = [w for w, _ in times[src, label]]
+            wall = statistics.median(walls)
+            cpu = statistics.median(c for _, c in times[src, label])
+            spread = f"{min(walls):.3f}-{max(walls):.3f}"
             name = src or "(this interpreter's)"
-            print(f"{name:<28} {label:<18} {median:>9.3f} {spread:>15} {median / base:>11.2f}x")
+            print(
+                f"{name:<24} {label:<17} {wall:>7.3f} {spread:>13} {wall / gym_wall:>5.2f}x"
+                f" {cpu:>6.3f} {cpu / gym_cpu:>5.2f}x"
+            )
 
 
 def main() -> None:
