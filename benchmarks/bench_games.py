@@ -25,21 +25,12 @@ from typing import Any
 from gymforge._util import derive_seed
 from gymforge.env import make, oracle_episode
 from gymforge.envs.classic._register import BRIDGED
-from gymforge.envs.games import (
-    ConnectFour,
-    ConnectFourEnv,
-    KeyDoorEnv,
-    NativeSolver,
-    PySolver,
-    TicTacToeEnv,
-    alphabeta,
-    choose_move,
-    draw_opening,
-    optimal_moves,
-    solve,
-)
-from gymforge.envs.games._game_env import _optimal
+from gymforge.envs.games import ConnectFourEnv, KeyDoorEnv, TicTacToeEnv
+from gymforge.envs.games._connect4 import ConnectFour
+from gymforge.envs.games._game_env import _optimal, draw_opening
 from gymforge.envs.games._keydoor import LEVELS
+from gymforge.envs.games._search import alphabeta, choose_move
+from gymforge.envs.games._solver import NativeSolver, PySolver, optimal_moves, solve
 from gymforge.types import Message, ToolCall
 
 Agent = Callable[[Any, random.Random], int] | None  # None = the env's reference

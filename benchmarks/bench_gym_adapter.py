@@ -28,7 +28,8 @@ import gymnasium
 
 import gymforge.env
 from gymforge.env import AnyText, GymnasiumEnv, parse_action
-from gymforge.envs.calculator import CalculatorAgentEnv, format_number, safe_eval
+from gymforge.envs.calculator import CalculatorAgentEnv
+from gymforge.envs.calculator._evaluator import format_number, safe_eval
 
 EXPRESSION = "(17 - 4) * 3 / 13 + 2 ** 5 - (-6)"
 EPISODE = 16

@@ -9,7 +9,8 @@ customer: an LLM user simulator driven by the same local model.
 
 import pytest
 
-from gymforge.env import episode_trajectory, make
+from gymforge.env import make
+from gymforge.env.authoring import episode_trajectory
 from gymforge.envs.retail import RetailEnv, RetailTaskFamily
 from gymforge.policy import LocalPolicy
 from gymforge.types import Sampling, Turn

@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gymforge.types import Info, Message, StepResult, Task
-
 if TYPE_CHECKING:
     from gymforge.graders import Grader
     from gymforge.tasks import TaskFamily
+    from gymforge.types import Info, Message, StepResult, Task
 
 __all__ = ["Env", "EnvSpec"]
 

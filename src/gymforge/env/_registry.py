@@ -1,11 +1,16 @@
 """The env registry: versioned ids, entry-point plugins, `make` with default wrappers.
 
 Envs are registered by id (``namespace/Name-vN``) with an entry point: a
-``"module:Attr"`` string (nothing is imported until `make`) or a callable. On the
-first lookup (`make`, `spec`, `list_envs`) the registry loads every plugin of the
-``gymforge.envs`` entry-point group, once; gymforge's own envs come in through it
-too (``builtin = "gymforge.envs:register_builtins"``). Every registered id is also
-registered with Gymnasium, so ``gymnasium.make(id)`` works once it is registered.
+``"module:Attr"`` string (nothing is imported until `make`) or a callable.
+`load_plugins` loads every plugin of the ``gymforge.envs`` entry-point group, once;
+gymforge's own envs come in through it too (``builtin =
+"gymforge.envs:register_builtins"``). ``import gymforge`` calls it, and so does the
+first lookup (`make`, `spec`, `list_envs`) should it not have run. Every registered id
+is also registered with Gymnasium, so ``gymnasium.make(id)`` works once it is
+registered.
+
+This module is imported by ``import gymforge``, so it imports only what registering
+needs: `Env` (whose module imports no pydantic), the wrappers and the errors.
 """
 
 from __future__ import annotations
@@ -151,7 +156,11 @@ def register(
 
 
 def _register_with_gymnasium(env_spec: EnvSpec) -> None:
-    """Mirror an id into Gymnasium's registry (adapter entry point, same id)."""
+    """Mirror an id into Gymnasium's registry (adapter entry point, same id).
+
+    The entry point is a string, so the adapter (`gymforge.env._gym`) is imported by
+    ``gymnasium.make``, not here.
+    """
     import gymnasium
 
     if env_spec.id in gymnasium.registry:
@@ -167,9 +176,11 @@ def _register_with_gymnasium(env_spec: EnvSpec) -> None:
 def load_plugins() -> None:
     """Load the ``gymforge.envs`` entry-point group once (later calls do nothing).
 
-    Each entry point is a callable that registers envs. A failure in gymforge's
-    own plugin raises `EnvError`; a third-party plugin that fails is logged and
-    skipped so that one broken package does not hide every env.
+    ``import gymforge`` calls it, so every env is registered, with gymforge and with
+    Gymnasium, as soon as any part of gymforge is imported. Each entry point is a
+    callable that registers envs. A failure in gymforge's own plugin raises
+    `EnvError`; a third-party plugin that fails is logged and skipped so that one
+    broken package does not hide every env.
 
     Example:
         >>> load_plugins()

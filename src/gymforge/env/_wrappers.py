@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from gymforge.env._env import Env, EnvSpec
 from gymforge.errors import EnvError
-from gymforge.types import Info, Message, StepResult, Task
 
 if TYPE_CHECKING:
     from gymforge.graders import Grader
     from gymforge.tasks import TaskFamily
+    from gymforge.types import Info, Message, StepResult, Task
 
 __all__ = ["MaxTurns", "TimeLimit", "Wrapper"]
 
@@ -105,6 +104,7 @@ class MaxTurns(Wrapper):
     Example:
         >>> import asyncio
         >>> from gymforge.env import make
+        >>> from gymforge.types import Message
         >>> env = make("gymforge/CalculatorAgent-v0", max_turns=1)
         >>> _ = asyncio.run(env.reset(seed=0))
         >>> asyncio.run(env.step(Message.assistant("thinking..."))).truncated
@@ -165,6 +165,10 @@ class TimeLimit(Wrapper):
     def __init__(
         self, env: Env, seconds: float, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        # The registry imports this module, and `import gymforge` the registry: pydantic
+        # and asyncio load when a wrapper is built or stepped, not then.
+        from gymforge.types import Info
+
         super().__init__(env)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
             raise ValueError(f"seconds must be a number > 0, got {seconds!r}")
@@ -188,11 +192,15 @@ class TimeLimit(Wrapper):
         """Step within the remaining time; truncate at the deadline."""
         if self._over:
             raise EnvError(f"the episode hit its {self.seconds:g}s time limit; call reset()")
+        import asyncio
+
         remaining = self._deadline - self._clock()
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
                 result = await self.env.step(action)
         except TimeoutError:
+            from gymforge.types import StepResult
+
             self._over = True
             return StepResult(observation=(), truncated=True, info=self._last_info)
         self._last_info = result.info

@@ -6,10 +6,11 @@ has a ``_register.py``, runs it and calls its ``register_envs()``. A new env
 subpackage therefore registers itself by adding ``envs/<name>/_register.py``; no
 shared file changes.
 
-``_register.py`` is run from its file *without importing its package*, so however
-heavy an env package is, registering it costs only its ``_register.py``: keep that
-file to absolute imports of `gymforge.env` and register ``"module:Class"`` entry
-points, so the env's code loads only at `make`.
+``import gymforge`` runs all of this (through `gymforge.env.load_plugins`), so it
+must stay cheap. ``_register.py`` is run from its file *without importing its
+package*, so however heavy an env package is, registering it costs only its
+``_register.py``: keep that file to absolute imports of `gymforge.env` and register
+``"module:Class"`` entry points, so the env's code loads only at `make`.
 
 Example:
     >>> from gymforge.env import spec

@@ -8,9 +8,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import jsonschema
-from jsonschema.exceptions import SchemaError
-
 from gymforge.graders._extract import (
     Extractor,
     answer_or_missing,
@@ -208,12 +205,16 @@ class JsonSchemaGrader(BuiltinGrader):
     """1.0 when the final message holds JSON valid against the schema."""
 
     def __init__(self, schema: Mapping[str, Any], *, name: str) -> None:
+        # Imported here, not at the top: every env that grades with any built-in
+        # grader imports this module, and few of them need jsonschema.
+        import jsonschema
+
         super().__init__(name)
         self.schema = dict(schema)
         cls = jsonschema.validators.validator_for(self.schema)
         try:
             cls.check_schema(self.schema)
-        except SchemaError as exc:
+        except jsonschema.SchemaError as exc:
             raise ValueError(f"invalid JSON Schema: {exc.message}") from exc
         self._validator: Any = cls(self.schema)
 
@@ -224,6 +225,8 @@ class JsonSchemaGrader(BuiltinGrader):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        import jsonschema
+
         self.__dict__.update(state)
         self._validator = jsonschema.validators.validator_for(self.schema)(self.schema)
 

@@ -7,6 +7,12 @@ interrupted from Python anyway. So every parse/verify runs in a worker process
 that exceeds its budget gets its worker killed and replaced, and the caller gets
 `PoolTimeout` instead of a hang. Calls are thread-safe: each one borrows an idle
 worker for its duration.
+
+A worker imports this module, `gymforge.graders._math_worker` and what those two
+import, and nothing else of gymforge: `_BOOTSTRAP` puts ``gymforge`` and
+``gymforge.graders`` into ``sys.modules`` as bare packages, so neither ``__init__``
+runs (gymforge's registers every env plugin with gymforge and Gymnasium; the
+graders' imports every grader and the sandbox).
 """
 
 from __future__ import annotations
@@ -61,8 +67,26 @@ def worker_main(fd: int) -> None:  # pragma: no cover - runs in the child proces
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
+_GRADERS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+_BOOTSTRAP = """\
+import sys, types
+for name, path in (("gymforge", sys.argv[2]), ("gymforge.graders", sys.argv[3])):
+    package = types.ModuleType(name)
+    package.__path__ = [path]
+    sys.modules[name] = package
+from gymforge.graders._math_pool import worker_main
+worker_main(int(sys.argv[1]))
+"""
+"""What a worker runs (``python -c``; argv: the socket's fd, gymforge's and the graders' dirs).
+
+``gymforge`` and ``gymforge.graders`` become bare packages (a ``__path__`` and no
+``__init__``), through which the import system finds their submodules as usual.
+"""
+
+
 class _Worker:
-    """One fresh interpreter (``python -m gymforge.graders._math_worker``), never a fork.
+    """One fresh interpreter running `_BOOTSTRAP`, never a fork.
 
     A fresh interpreter (not `multiprocessing`'s spawn) so that the caller's
     ``__main__`` is never re-imported: the grader works from any script, REPL,
@@ -73,8 +97,9 @@ class _Worker:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        argv = [str(child.fileno()), os.path.dirname(_GRADERS_DIR), _GRADERS_DIR]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gymforge.graders._math_worker", str(child.fileno())],
+            [sys.executable, "-c", _BOOTSTRAP, *argv],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             env=env,

@@ -2,7 +2,9 @@
 
 Imported only inside the worker processes of `gymforge.graders._math_pool` (and by
 the benchmark); the pool enforces the time budget by killing the process, so
-math-verify's ``signal.alarm`` timeouts are disabled here.
+math-verify's ``signal.alarm`` timeouts are disabled here. A worker runs without
+gymforge's package ``__init__`` files (see `gymforge.graders._math_pool`), so this
+module imports only leaf modules.
 """
 
 from __future__ import annotations
@@ -70,12 +72,8 @@ def handle(op: str, *args: Any) -> Any:
 
         time.sleep(float(args[0]))
         return True
+    if op == "modules":  # used by tests to check what a worker imported
+        import sys
+
+        return sorted(sys.modules)
     raise ValueError(f"unknown math worker op {op!r}")
-
-
-if __name__ == "__main__":  # pragma: no cover - the pool starts workers this way
-    import sys
-
-    from gymforge.graders._math_pool import worker_main
-
-    worker_main(int(sys.argv[1]))

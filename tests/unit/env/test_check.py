@@ -4,15 +4,8 @@ from typing import Any
 
 import pytest
 
-from gymforge.env import (
-    EnvCheckError,
-    EnvSpec,
-    MaxTurns,
-    SingleTurnEnv,
-    answer_tool_calls,
-    check_env,
-    oracle_episode,
-)
+from gymforge.env import EnvCheckError, EnvSpec, MaxTurns, SingleTurnEnv, check_env, oracle_episode
+from gymforge.env.authoring import answer_tool_calls
 from gymforge.types import Info, Message, StepResult, ToolSpec
 
 _counter = itertools.count()

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from gymforge.env import EnvCheckError, MaxTurns, SingleTurnEnv, answer_tool_calls, check_env
+from gymforge.env import EnvCheckError, MaxTurns, SingleTurnEnv, check_env
+from gymforge.env.authoring import answer_tool_calls
 from gymforge.types import Info, Message, StepResult
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gymforge._util import seeded_random
-from gymforge.env import SeedStream, resolve_task
+from gymforge.env.authoring import SeedStream, resolve_task
 from gymforge.errors import ConfigError
 from gymforge.tasks import ArithmeticFamily
 from gymforge.types import Task

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from gymforge.env import EnvCheckError, ToolEnv, answer_tool_calls, check_env, replay_calls, tool
+from gymforge.env import EnvCheckError, ToolEnv, check_env, replay_calls, tool
+from gymforge.env.authoring import answer_tool_calls
 from gymforge.errors import ToolError, ToolFault, ToolRefused
 from gymforge.types import Message, Task, ToolCall, ToolOutcome
 

@@ -5,7 +5,8 @@ from typing import Any, Literal
 import pydantic
 import pytest
 
-from gymforge.env import Tool, parse_google_docstring, tool
+from gymforge.env import Tool, tool
+from gymforge.env.authoring import parse_google_docstring
 from gymforge.errors import ToolError
 
 

@@ -1,22 +1,16 @@
-r"""``gymforge/Arithmetic-v0``: one arithmetic question, answered in ``\boxed{}``.
-
-Names load on first use, so the registry can import ``_register`` cheaply.
-"""
+r"""``gymforge/Arithmetic-v0``: one arithmetic question, answered in ``\boxed{}``."""
 
 from __future__ import annotations
 
 import typing
-from typing import Any
+
+from gymforge._util._lazy import lazy_exports as _lazy_exports
 
 if typing.TYPE_CHECKING:
     from gymforge.envs.arithmetic._env import ArithmeticEnv
 
 __all__ = ["ArithmeticEnv"]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "ArithmeticEnv":
-        from gymforge.envs.arithmetic._env import ArithmeticEnv
-
-        return ArithmeticEnv
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Names load on first use: the registry runs ``_register.py`` without this package,
+# and `make` imports only the module of the env it builds.
+__getattr__, __dir__ = _lazy_exports(globals(), {"ArithmeticEnv": "._env"})

@@ -1,37 +1,16 @@
-"""``gymforge/CalculatorAgent-v0``: multi-step arithmetic with a safe calculator tool.
-
-Names load on first use, so the registry can import ``_register`` cheaply.
-"""
+"""``gymforge/CalculatorAgent-v0``: multi-step arithmetic with a safe calculator tool."""
 
 from __future__ import annotations
 
-import importlib
 import typing
-from typing import Any
+
+from gymforge._util._lazy import lazy_exports as _lazy_exports
 
 if typing.TYPE_CHECKING:
     from gymforge.envs.calculator._env import CalculatorAgentEnv
-    from gymforge.envs.calculator._evaluator import (
-        MAX_DEPTH,
-        MAX_EXPONENT,
-        MAX_EXPRESSION_LENGTH,
-        format_number,
-        safe_eval,
-    )
 
-__all__ = [
-    "CalculatorAgentEnv",
-    "MAX_DEPTH",
-    "MAX_EXPONENT",
-    "MAX_EXPRESSION_LENGTH",
-    "format_number",
-    "safe_eval",
-]
+__all__ = ["CalculatorAgentEnv"]
 
-_HOME = {name: "_evaluator" for name in __all__} | {"CalculatorAgentEnv": "_env"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Names load on first use: the registry runs ``_register.py`` without this package,
+# and `make` imports only the module of the env it builds.
+__getattr__, __dir__ = _lazy_exports(globals(), {"CalculatorAgentEnv": "._env"})

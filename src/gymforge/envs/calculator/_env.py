@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gymforge.env import ToolEnv, reference_answer, tool
+from gymforge.env import ToolEnv, tool
+from gymforge.env.authoring import reference_answer
 from gymforge.envs.calculator._evaluator import format_number, safe_eval
 from gymforge.errors import ToolError
 from gymforge.graders import numeric

@@ -3,34 +3,31 @@
 `GymToolEnv` renders observations as text and takes actions through an ``act``
 tool validated against the action space; the env's reward, ``terminated`` and
 ``truncated`` pass through. Gymnasium's classic-control and toy-text envs are
-registered as ``gymforge/<Name>-v0`` with default renderers and reference policies.
+registered as ``gymforge/<Name>-v0`` with default renderers and reference policies
+(`Renderer` and `ReferencePolicy` are the types of ``renderer=`` and ``reference=``).
 """
 
-from gymforge.envs.classic._bridge import GymFamily, GymToolEnv
-from gymforge.envs.classic._reference import (
-    ReferencePolicy,
-    acrobot_policy,
-    blackjack_policy,
-    cartpole_policy,
-    default_reference,
-    mountain_car_policy,
-    value_iteration,
-)
-from gymforge.envs.classic._render import KNOWN_ENVS, KnownEnv, Renderer, known_env, render_generic
+from __future__ import annotations
 
-__all__ = [
-    "GymFamily",
-    "GymToolEnv",
-    "KNOWN_ENVS",
-    "KnownEnv",
-    "ReferencePolicy",
-    "Renderer",
-    "acrobot_policy",
-    "blackjack_policy",
-    "cartpole_policy",
-    "default_reference",
-    "known_env",
-    "mountain_car_policy",
-    "render_generic",
-    "value_iteration",
-]
+import typing
+
+from gymforge._util._lazy import lazy_exports as _lazy_exports
+
+if typing.TYPE_CHECKING:
+    from gymforge.envs.classic._bridge import GymFamily, GymToolEnv
+    from gymforge.envs.classic._reference import ReferencePolicy
+    from gymforge.envs.classic._render import Renderer
+
+__all__ = ["GymFamily", "GymToolEnv", "ReferencePolicy", "Renderer"]
+
+# Names load on first use: the registry runs ``_register.py`` without this package,
+# and `make` imports only the module of the env it builds.
+__getattr__, __dir__ = _lazy_exports(
+    globals(),
+    {
+        "GymFamily": "._bridge",
+        "GymToolEnv": "._bridge",
+        "ReferencePolicy": "._reference",
+        "Renderer": "._render",
+    },
+)

@@ -3,67 +3,32 @@
 ``gymforge/TicTacToe-v0`` and ``gymforge/ConnectFour-v0`` are played through a
 ``move`` tool against a random, alpha-beta, perfect or `Policy` opponent, with
 reward +1/0/-1 from the rules (ConnectFour's perfect play comes from an exact
-solver, `solve` / `optimal_moves`); ``gymforge/KeyDoor-v0`` is a gridworld of rooms, keys and
-doors with a sparse reward at the goal and env-verified milestones.
+solver); ``gymforge/KeyDoor-v0`` is a gridworld of rooms, keys and doors with a
+sparse reward at the goal and env-verified milestones. See ``docs/envs/games.md``
+and ``docs/envs/keydoor.md``.
 """
 
-from gymforge.envs.games._connect4 import ConnectFour
-from gymforge.envs.games._game_env import ConnectFourEnv, GameFamily, TicTacToeEnv, draw_opening
-from gymforge.envs.games._keydoor import (
-    KeyDoorLayout,
-    KeyDoorState,
-    generate_layout,
-    shortest_plan,
-)
-from gymforge.envs.games._keydoor_env import KeyDoorEnv, KeyDoorFamily
-from gymforge.envs.games._opponents import (
-    Opponent,
-    PerfectOpponent,
-    PolicyOpponent,
-    RandomOpponent,
-    SearchOpponent,
-)
-from gymforge.envs.games._search import GameState, alphabeta, choose_move, minimax, move_values
-from gymforge.envs.games._solver import (
-    NativeSolver,
-    PySolver,
-    Solver,
-    default_solver,
-    optimal_moves,
-    perfect_connect4_move,
-    solve,
-)
-from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
+from __future__ import annotations
 
-__all__ = [
-    "ConnectFour",
-    "ConnectFourEnv",
-    "GameFamily",
-    "GameState",
-    "KeyDoorEnv",
-    "KeyDoorFamily",
-    "KeyDoorLayout",
-    "KeyDoorState",
-    "NativeSolver",
-    "Opponent",
-    "PerfectOpponent",
-    "PolicyOpponent",
-    "PySolver",
-    "RandomOpponent",
-    "SearchOpponent",
-    "Solver",
-    "TicTacToe",
-    "TicTacToeEnv",
-    "alphabeta",
-    "choose_move",
-    "default_solver",
-    "draw_opening",
-    "generate_layout",
-    "minimax",
-    "move_values",
-    "optimal_moves",
-    "perfect_connect4_move",
-    "perfect_move",
-    "shortest_plan",
-    "solve",
-]
+import typing
+
+from gymforge._util._lazy import lazy_exports as _lazy_exports
+
+if typing.TYPE_CHECKING:
+    from gymforge.envs.games._game_env import ConnectFourEnv, GameFamily, TicTacToeEnv
+    from gymforge.envs.games._keydoor_env import KeyDoorEnv, KeyDoorFamily
+
+__all__ = ["ConnectFourEnv", "GameFamily", "KeyDoorEnv", "KeyDoorFamily", "TicTacToeEnv"]
+
+# Names load on first use: the registry runs ``_register.py`` without this package,
+# and `make` imports only the module of the env it builds.
+__getattr__, __dir__ = _lazy_exports(
+    globals(),
+    {
+        "ConnectFourEnv": "._game_env",
+        "GameFamily": "._game_env",
+        "KeyDoorEnv": "._keydoor_env",
+        "KeyDoorFamily": "._keydoor_env",
+        "TicTacToeEnv": "._game_env",
+    },
+)

@@ -35,7 +35,7 @@ class RandomOpponent:
 
     Example:
         >>> import asyncio, random
-        >>> from gymforge.envs.games import TicTacToe
+        >>> from gymforge.envs.games._tictactoe import TicTacToe
         >>> opp = RandomOpponent()
         >>> move = asyncio.run(opp.choose(TicTacToe.initial(), "", random.Random(0)))
         >>> move in range(9)
@@ -57,7 +57,7 @@ class SearchOpponent:
 
     Example:
         >>> import asyncio, random
-        >>> from gymforge.envs.games import TicTacToe
+        >>> from gymforge.envs.games._tictactoe import TicTacToe
         >>> s = TicTacToe.initial().play(0).play(4).play(1)  # X threatens 0-1-2
         >>> asyncio.run(SearchOpponent(2).choose(s, "", random.Random(0)))
         2
@@ -86,7 +86,8 @@ class PerfectOpponent:
 
     Example:
         >>> import asyncio, random
-        >>> from gymforge.envs.games import ConnectFour, optimal_moves
+        >>> from gymforge.envs.games._connect4 import ConnectFour
+        >>> from gymforge.envs.games._solver import optimal_moves
         >>> s = ConnectFour.initial()
         >>> for col in (3, 3, 2, 2, 4, 4):
         ...     s = s.play(col)

@@ -69,7 +69,7 @@ def minimax(state: GameState, depth: int, *, ply: int = 0) -> int:
     """Plain depth-limited minimax (negamax), no pruning: the reference for tests.
 
     Example:
-        >>> from gymforge.envs.games import TicTacToe
+        >>> from gymforge.envs.games._tictactoe import TicTacToe
         >>> minimax(TicTacToe.initial().play(4).play(1), 7)  # X to move wins in 5 plies
         999995
     """
@@ -92,7 +92,7 @@ def alphabeta(
     """Depth-limited alpha-beta (fail-soft negamax); equals `minimax` on a full window.
 
     Example:
-        >>> from gymforge.envs.games import TicTacToe
+        >>> from gymforge.envs.games._tictactoe import TicTacToe
         >>> alphabeta(TicTacToe.initial(), 9)
         0
     """
@@ -120,7 +120,7 @@ def choose_move(state: GameState, depth: int, rng: random.Random | None = None) 
     (reproducibly from the rng's seed) while the chosen move stays a best one.
 
     Example:
-        >>> from gymforge.envs.games import TicTacToe
+        >>> from gymforge.envs.games._tictactoe import TicTacToe
         >>> choose_move(TicTacToe.initial().play(0).play(4).play(1), 9)  # block 0-1-2
         2
     """
@@ -144,7 +144,7 @@ def move_values(state: GameState, depth: int) -> dict[int, int]:
     """The exact alpha-beta value of every legal move (for analysis and tests).
 
     Example:
-        >>> from gymforge.envs.games import TicTacToe
+        >>> from gymforge.envs.games._tictactoe import TicTacToe
         >>> max(move_values(TicTacToe.initial(), 9).values())
         0
     """

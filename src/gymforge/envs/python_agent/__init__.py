@@ -1,21 +1,16 @@
 """``gymforge/PythonAgent-v0``: a multi-turn coding agent with sandboxed tools."""
 
-from gymforge.envs.python_agent._env import (
-    MAX_FILE_BYTES,
-    MAX_FILES,
-    NUDGE,
-    RUN_LIMITS,
-    SOLUTION,
-    SYSTEM_PROMPT,
-    PythonAgentEnv,
-)
+from __future__ import annotations
 
-__all__ = [
-    "MAX_FILES",
-    "MAX_FILE_BYTES",
-    "NUDGE",
-    "PythonAgentEnv",
-    "RUN_LIMITS",
-    "SOLUTION",
-    "SYSTEM_PROMPT",
-]
+import typing
+
+from gymforge._util._lazy import lazy_exports as _lazy_exports
+
+if typing.TYPE_CHECKING:
+    from gymforge.envs.python_agent._env import PythonAgentEnv
+
+__all__ = ["PythonAgentEnv"]
+
+# Names load on first use: the registry runs ``_register.py`` without this package,
+# and `make` imports only the module of the env it builds.
+__getattr__, __dir__ = _lazy_exports(globals(), {"PythonAgentEnv": "._env"})

@@ -3,6 +3,17 @@
 Each registers as ``gymforge/<Family>-v0``; see ``docs/envs/reasoning.md``.
 """
 
-from gymforge.envs.reasoning._env import FamilyGrader, MultiStepEnv, ReasoningEnv
+from __future__ import annotations
 
-__all__ = ["FamilyGrader", "MultiStepEnv", "ReasoningEnv"]
+import typing
+
+from gymforge._util._lazy import lazy_exports as _lazy_exports
+
+if typing.TYPE_CHECKING:
+    from gymforge.envs.reasoning._env import MultiStepEnv, ReasoningEnv
+
+__all__ = ["MultiStepEnv", "ReasoningEnv"]
+
+# Names load on first use: the registry runs ``_register.py`` without this package,
+# and `make` imports only the module of the env it builds.
+__getattr__, __dir__ = _lazy_exports(globals(), {"MultiStepEnv": "._env", "ReasoningEnv": "._env"})

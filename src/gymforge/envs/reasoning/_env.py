@@ -12,14 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gymforge.env import (
-    Env,
-    SeedStream,
-    SingleTurnEnv,
-    TaskBound,
-    answer_tool_calls,
-    resolve_task,
-)
+from gymforge.env import Env, SingleTurnEnv
+from gymforge.env.authoring import SeedStream, TaskBound, answer_tool_calls, resolve_task
 from gymforge.graders import BuiltinGrader, Grader, final_text, math_verified
 from gymforge.tasks.reasoning import FAMILIES, MultiStepFamily, ReasoningFamily, final_answer
 from gymforge.types import Info, Message, Score, StepResult, Task, Trajectory

@@ -6,7 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, cast
 
-from gymforge.env import RESET_OPTIONS, Tool, ToolEnv
+from gymforge.env import Tool, ToolEnv
+from gymforge.env.authoring import RESET_OPTIONS
 from gymforge.envs.retail._db import (
     canonical_state,
     diff_states,

@@ -1,4 +1,5 @@
-from gymforge.env import SingleTurnEnv, check_env, episode_trajectory, make, oracle_episode, spec
+from gymforge.env import SingleTurnEnv, check_env, make, oracle_episode, spec
+from gymforge.env.authoring import episode_trajectory
 from gymforge.envs.arithmetic import ArithmeticEnv
 from gymforge.types import Message, Task, Trajectory
 

@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gymforge.envs.calculator import MAX_DEPTH, MAX_EXPRESSION_LENGTH, format_number, safe_eval
+from gymforge.envs.calculator._evaluator import (
+    MAX_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    format_number,
+    safe_eval,
+)
 from gymforge.errors import ToolError
 from gymforge.tasks import ArithmeticFamily
 

@@ -9,8 +9,10 @@ import pytest
 from gymnasium import spaces
 
 from gymforge.env import check_env, make, oracle_episode
-from gymforge.envs.classic import GymToolEnv, blackjack_policy, render_generic
+from gymforge.envs.classic import GymToolEnv
+from gymforge.envs.classic._reference import blackjack_policy
 from gymforge.envs.classic._register import BRIDGED
+from gymforge.envs.classic._render import render_generic
 from gymforge.errors import ConfigError, EnvError
 from gymforge.types import Message, StepResult, ToolCall
 

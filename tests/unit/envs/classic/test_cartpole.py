@@ -13,7 +13,8 @@ from gymnasium import spaces
 from gymnasium.envs.classic_control import CartPoleEnv
 
 from gymforge.env import EnvCheckError, check_env, make, oracle_episode
-from gymforge.envs.classic import GymToolEnv, cartpole_policy
+from gymforge.envs.classic import GymToolEnv
+from gymforge.envs.classic._reference import cartpole_policy
 from gymforge.envs.classic._register import BRIDGED
 from gymforge.types import Message, ToolCall
 

@@ -6,15 +6,11 @@ import random
 
 import pytest
 
-from gymforge.envs.games import (
-    ConnectFour,
-    ConnectFourEnv,
-    PerfectOpponent,
-    TicTacToe,
-    TicTacToeEnv,
-    optimal_moves,
-    solve,
-)
+from gymforge.envs.games import ConnectFourEnv, TicTacToeEnv
+from gymforge.envs.games._connect4 import ConnectFour
+from gymforge.envs.games._opponents import PerfectOpponent
+from gymforge.envs.games._solver import optimal_moves, solve
+from gymforge.envs.games._tictactoe import TicTacToe
 from gymforge.errors import ConfigError
 from gymforge.types import Task
 

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import pytest
 
 from gymforge.env import check_env, make, oracle_episode
-from gymforge.envs.games import ConnectFour, ConnectFourEnv, TicTacToe, TicTacToeEnv
+from gymforge.envs.games import ConnectFourEnv, TicTacToeEnv
+from gymforge.envs.games._connect4 import ConnectFour
+from gymforge.envs.games._tictactoe import TicTacToe
 from gymforge.errors import ConfigError
 from gymforge.graders import env_reward
 from gymforge.policy import ScriptedPolicy

@@ -5,9 +5,8 @@ import random
 
 import pytest
 
-from gymforge.envs.games import ConnectFour, TicTacToe
-from gymforge.envs.games._connect4 import THREAT
-from gymforge.envs.games._tictactoe import LINES
+from gymforge.envs.games._connect4 import THREAT, ConnectFour
+from gymforge.envs.games._tictactoe import LINES, TicTacToe
 
 
 def _ttt(moves: list[int]) -> TicTacToe:

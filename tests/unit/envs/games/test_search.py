@@ -4,16 +4,9 @@ import random
 
 import pytest
 
-from gymforge.envs.games import (
-    ConnectFour,
-    TicTacToe,
-    alphabeta,
-    choose_move,
-    minimax,
-    move_values,
-    perfect_move,
-)
-from gymforge.envs.games._search import WIN
+from gymforge.envs.games._connect4 import ConnectFour
+from gymforge.envs.games._search import WIN, alphabeta, choose_move, minimax, move_values
+from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
 
 
 def _random_position(game: type[TicTacToe] | type[ConnectFour], rng: random.Random, plies: int):  # type: ignore[no-untyped-def]

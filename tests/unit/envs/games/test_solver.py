@@ -11,17 +11,18 @@ from types import ModuleType
 
 import pytest
 
-from gymforge.envs.games import (
-    ConnectFour,
+from gymforge.envs.games._connect4 import ConnectFour
+from gymforge.envs.games._game_env import draw_opening
+from gymforge.envs.games._solver import (
+    LIBRARY,
     NativeSolver,
     PySolver,
     default_solver,
-    draw_opening,
     optimal_moves,
     perfect_connect4_move,
+    position,
     solve,
 )
-from gymforge.envs.games._solver import LIBRARY, position
 
 
 def _random_position(stones: int, rng: random.Random) -> ConnectFour:

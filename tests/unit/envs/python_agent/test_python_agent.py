@@ -9,8 +9,10 @@ import gymnasium
 import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 
-from gymforge.env import check_env, episode_trajectory, make, oracle_episode
-from gymforge.envs.python_agent import SOLUTION, PythonAgentEnv
+from gymforge.env import check_env, make, oracle_episode
+from gymforge.env.authoring import episode_trajectory
+from gymforge.envs.python_agent import PythonAgentEnv
+from gymforge.envs.python_agent._env import SOLUTION
 from gymforge.types import Message, StepResult, ToolCall
 
 ENV_ID = "gymforge/PythonAgent-v1"

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from gymforge.env import Env, episode_trajectory, make, turn_record
-from gymforge.envs.python_agent import MAX_FILE_BYTES, MAX_FILES, SOLUTION, PythonAgentEnv
+from gymforge.env import Env, make
+from gymforge.env.authoring import episode_trajectory, turn_record
+from gymforge.envs.python_agent import PythonAgentEnv
+from gymforge.envs.python_agent._env import MAX_FILE_BYTES, MAX_FILES, SOLUTION
 from gymforge.graders import replay_written_files
 from gymforge.types import Message, Score, ToolCall, Trajectory, Turn
 

@@ -8,7 +8,8 @@ import gymnasium
 import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 
-from gymforge.env import check_env, episode_trajectory, make, oracle_episode
+from gymforge.env import check_env, make, oracle_episode
+from gymforge.env.authoring import episode_trajectory
 from gymforge.envs.python_function import PythonFunctionEnv
 from gymforge.sandbox import decode_value
 from gymforge.tasks.code import CATEGORIES, LEVELS, TEMPLATES, CodeFunctionFamily

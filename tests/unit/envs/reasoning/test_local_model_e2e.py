@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gymforge.env import Env, episode_trajectory, make
+from gymforge.env import Env, make
+from gymforge.env.authoring import episode_trajectory
 from gymforge.graders._math_pool import shared_pool
 from gymforge.policy import LocalPolicy
 from gymforge.types import Message, Sampling, Trajectory, Turn

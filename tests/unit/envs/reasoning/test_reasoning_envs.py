@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gymforge.env import check_env, episode_trajectory, make, oracle_episode
+from gymforge.env import check_env, make, oracle_episode
+from gymforge.env.authoring import episode_trajectory
 from gymforge.envs.reasoning import MultiStepEnv, ReasoningEnv
 from gymforge.envs.reasoning._register import ENV_IDS
 from gymforge.graders._math_pool import shared_pool
@@ -104,7 +105,7 @@ def test_multistep_oracle_states_one_value_per_turn() -> None:
 def test_family_grader_pickles_and_records_its_config() -> None:
     import pickle
 
-    from gymforge.envs.reasoning import FamilyGrader
+    from gymforge.envs.reasoning._env import FamilyGrader
     from gymforge.tasks.reasoning import Sudoku4Family
 
     grader = pickle.loads(pickle.dumps(FamilyGrader(Sudoku4Family())))

@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
-from gymforge.env import turn_record
-from gymforge.envs.retail import RetailEnv, RetailGrader
+from gymforge.env.authoring import turn_record
+from gymforge.envs.retail import RetailEnv
+from gymforge.envs.retail._grading import RetailGrader
 from gymforge.types import Message, Score, Task, ToolCall, ToolOutcome, Trajectory, Turn
 
 

@@ -1,7 +1,8 @@
 import pytest
 
 from gymforge.env import check_env, make
-from gymforge.envs.retail import STOP, RetailEnv, RetailTaskFamily
+from gymforge.envs.retail import RetailEnv, RetailTaskFamily
+from gymforge.envs.retail._user import STOP
 from gymforge.types import Message
 
 

@@ -5,13 +5,8 @@ import json
 
 import pytest
 
-from gymforge.envs.retail import (
-    FAULT_KINDS,
-    FaultConfig,
-    FaultInjector,
-    RetailEnv,
-    RetailTaskFamily,
-)
+from gymforge.envs.retail import FAULT_KINDS, FaultConfig, RetailEnv, RetailTaskFamily
+from gymforge.envs.retail._faults import FaultInjector
 from gymforge.errors import ToolError
 from gymforge.types import Message, ToolCall
 

@@ -1,6 +1,6 @@
 import pytest
 
-from gymforge.envs.retail import intent_breakdown, pass_at_k, pass_hat_k
+from gymforge.envs.retail._metrics import intent_breakdown, pass_at_k, pass_hat_k
 from gymforge.types import Task, Trajectory
 
 

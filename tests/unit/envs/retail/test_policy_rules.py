@@ -2,9 +2,10 @@
 
 import pytest
 
-from gymforge.envs.retail import RULES, RetailEnv, RetailTaskFamily, check_policy
+from gymforge.envs.retail import RetailEnv, RetailTaskFamily
 from gymforge.envs.retail._db import load_world
 from gymforge.envs.retail._grading import world_of
+from gymforge.envs.retail._policy import RULES, check_policy
 from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
 from gymforge.errors import ToolError
 from gymforge.types import Message, Task, ToolCall, ToolOutcome, ToolOutcomeKind, Trajectory, Turn

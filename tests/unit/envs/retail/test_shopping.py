@@ -1,8 +1,9 @@
 import pytest
 
 from gymforge.env import check_env, make, oracle_episode
-from gymforge.envs.retail import ShoppingEnv, ShoppingTaskFamily, generate_world, search_catalog
+from gymforge.envs.retail import ShoppingEnv, ShoppingTaskFamily, generate_world
 from gymforge.envs.retail._grading import world_config_from
+from gymforge.envs.retail._shopping import search_catalog
 from gymforge.types import Message, ToolCall
 
 
@@ -11,7 +12,7 @@ def act(name: str, args: dict, i: int) -> Message:
 
 
 async def run(env: ShoppingEnv, task, calls: list[tuple[str, dict]]):
-    from gymforge.env import episode_trajectory, turn_record
+    from gymforge.env.authoring import episode_trajectory, turn_record
 
     obs, _ = await env.reset(seed=0, options={"task": task})
     msgs = list(obs)

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from gymforge.envs.retail import Shop, generate_world, load_world
-from gymforge.envs.retail._tools import READ_TOOLS, WRITE_TOOLS
+from gymforge.envs.retail import generate_world
+from gymforge.envs.retail._db import load_world
+from gymforge.envs.retail._tools import READ_TOOLS, WRITE_TOOLS, Shop
 from gymforge.errors import ToolError
 
 
@@ -145,7 +146,7 @@ def test_return_refund_goes_to_original_method_or_gift_card(shop, world) -> None
 
 
 def test_a_failed_write_changes_nothing(shop, world) -> None:
-    from gymforge.envs.retail import canonical_state
+    from gymforge.envs.retail._db import canonical_state
 
     before = canonical_state(shop.db)
     order = first(world, "pending")

@@ -2,14 +2,8 @@
 
 import re
 
-from gymforge.envs.retail import (
-    STOP,
-    LLMUser,
-    RetailEnv,
-    RetailTaskFamily,
-    ScriptedUser,
-    user_instructions,
-)
+from gymforge.envs.retail import RetailEnv, RetailTaskFamily
+from gymforge.envs.retail._user import STOP, LLMUser, ScriptedUser, user_instructions
 from gymforge.policy import ConstantPolicy, ScriptedPolicy
 from gymforge.types import Message
 

@@ -1,13 +1,13 @@
 import json
 
-from gymforge.envs.retail import (
-    WorldConfig,
+from gymforge.envs.retail import WorldConfig, generate_world
+from gymforge.envs.retail._db import (
     canonical_state,
     diff_states,
-    generate_world,
     load_world,
+    read_fact,
+    state_digest,
 )
-from gymforge.envs.retail._db import read_fact, state_digest
 from gymforge.envs.retail._world import STATUSES
 
 
@@ -95,7 +95,8 @@ def test_loaded_databases_are_independent_copies() -> None:
 async def test_a_saved_and_edited_world_file_can_be_played(tmp_path, h) -> None:
     import pytest
 
-    from gymforge.envs.retail import RetailEnv, load_world_file, world_from_json, world_to_json
+    from gymforge.envs.retail import RetailEnv, world_to_json
+    from gymforge.envs.retail._world import load_world_file, world_from_json
 
     data = world_to_json(generate_world(9))
     for c in data["customers"]:
