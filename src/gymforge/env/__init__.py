@@ -11,7 +11,7 @@ import typing
 from typing import Any
 
 from gymforge.env._check import EnvCheckError, check_env, oracle_episode
-from gymforge.env._env import Env, EnvSpec
+from gymforge.env._env import Env, EnvSpec, WrapperSpec
 from gymforge.env._episode import (
     RESET_OPTIONS,
     SeedStream,
@@ -61,6 +61,7 @@ __all__ = [
     "Tool",
     "ToolEnv",
     "Wrapper",
+    "WrapperSpec",
     "answer_tool_calls",
     "check_env",
     "decode_observation",
