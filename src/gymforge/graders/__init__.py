@@ -4,7 +4,7 @@ Example:
     >>> from gymforge.graders import exact_match, gate, regex_match
     >>> g = gate(regex_match(r"\\boxed", name="format"), exact_match())
     >>> g.name, g.config["factory"]
-    ('gate', 'gate')
+    ('gate', 'gymforge/gate')
 """
 
 from gymforge.graders._base import Grader

@@ -1,8 +1,12 @@
 """Built-in grader base class and the registry that records how each grader was built.
 
 `register_grader` wraps a factory function: every grader it returns carries a
-``config`` (the factory's name and its bound arguments, JSON-ready), so a log
-shows exactly how the reward was configured, like Inspect's ``@scorer``.
+``config`` (the factory's registry key and its bound arguments, JSON-ready), so a
+log shows exactly how the reward was configured, like Inspect's ``@scorer``, and
+`grader_from_config` rebuilds the grader from it. Keys are namespaced,
+``<namespace>/<factory name>``: ``gymforge/numeric`` for ours and, by default, the
+top-level package of the factory's module for anyone else's, so a plugin's own
+``numeric()`` registers beside ours instead of clashing with it.
 Graders are small classes, not closures, so they pickle (multiprocessing, Ray).
 """
 
@@ -14,17 +18,28 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from gymforge.errors import ConfigError, NotFoundError
 from gymforge.types import JsonValue, Score, Task, Trajectory
 
-__all__ = ["BuiltinGrader", "grader_factories", "grader_from_config", "register_grader"]
+__all__ = [
+    "GYMFORGE_NAMESPACE",
+    "BuiltinGrader",
+    "grader_factories",
+    "grader_from_config",
+    "register_grader",
+]
 
 P = ParamSpec("P")
 G = TypeVar("G", bound="BuiltinGrader")
 
+GYMFORGE_NAMESPACE = "gymforge"
+"""The namespace of gymforge's own grader factories; a bare key (a config written
+before keys were namespaced) means one of them."""
+
 _FACTORIES: dict[str, Callable[..., BuiltinGrader]] = {}
+_NAMESPACE_RE = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
 class BuiltinGrader(abc.ABC):
@@ -56,14 +71,39 @@ class BuiltinGrader(abc.ABC):
     def __repr__(self) -> str:
         args = self.config.get("args")
         shown = ", ".join(f"{k}={v!r}" for k, v in args.items()) if isinstance(args, dict) else ""
-        return f"{self.config.get('factory')}({shown})"
+        return f"{str(self.config.get('factory')).rsplit('/', 1)[-1]}({shown})"
 
 
-def register_grader(factory: Callable[P, G]) -> Callable[P, G]:
+@overload
+def register_grader(factory: Callable[P, G], /) -> Callable[P, G]: ...
+
+
+@overload
+def register_grader(
+    *, namespace: str | None = None
+) -> Callable[[Callable[P, G]], Callable[P, G]]: ...
+
+
+def register_grader(
+    factory: Callable[P, G] | None = None, /, *, namespace: str | None = None
+) -> Callable[P, G] | Callable[[Callable[P, G]], Callable[P, G]]:
     """Decorate a grader factory so its graders record ``config`` and it is listed.
 
-    The factory's name is the registry key; registering a different function
-    under a taken name raises `ValueError`.
+    The registry key is ``<namespace>/<factory name>``; the namespace defaults to
+    the top-level package of the factory's module (``gymforge`` for ours, ``acme``
+    for ``acme.graders``). Registering a different function under a taken key
+    raises `ValueError`; the same function again (a reloaded module) replaces it.
+
+    Args:
+        factory: The factory (when used bare, ``@register_grader``).
+        namespace: The key's namespace instead of the module's top-level package
+            (``@register_grader(namespace="acme")``); letters, digits, ``_ . -``.
+
+    Returns:
+        The wrapped factory, or a decorator when called with options only.
+
+    Raises:
+        ValueError: The key is taken by another function, or the namespace is malformed.
 
     Example:
         >>> from gymforge.types import Score
@@ -73,22 +113,41 @@ def register_grader(factory: Callable[P, G]) -> Callable[P, G]:
         ...         self.value = value
         ...     async def grade(self, task, trajectory):
         ...         return Score(value=self.value)
-        >>> @register_grader
+        >>> @register_grader(namespace="demo")
         ... def always(value: float = 1.0, *, name: str = "always") -> Always:
         ...     return Always(value, name)
         >>> always(0.5).config
-        {'factory': 'always', 'args': {'value': 0.5, 'name': 'always'}}
-        >>> "always" in grader_factories()
+        {'factory': 'demo/always', 'args': {'value': 0.5, 'name': 'always'}}
+        >>> "demo/always" in grader_factories()
         True
     """
-    key = factory.__name__
+    if namespace is not None and (
+        not isinstance(namespace, str) or not _NAMESPACE_RE.match(namespace)
+    ):
+        raise ValueError(
+            f"grader namespace {namespace!r} is malformed: use letters, digits, '_', '.' or "
+            "'-' (no '/'), e.g. your package's name"
+        )
+    if factory is None:
+
+        def decorate(f: Callable[P, G]) -> Callable[P, G]:
+            return _register(f, namespace)
+
+        return decorate
+    return _register(factory, namespace)
+
+
+def _register(factory: Callable[P, G], namespace: str | None) -> Callable[P, G]:
+    space = namespace or str(factory.__module__).split(".", 1)[0]
+    key = f"{space}/{factory.__name__}"
     known = _FACTORIES.get(key)
     if known is not None and getattr(known, "__wrapped__", None) is not factory:
         old = getattr(known, "__wrapped__", known)
         if (old.__module__, old.__qualname__) != (factory.__module__, factory.__qualname__):
             raise ValueError(
-                f"a grader factory named {key!r} is already registered from "
-                f"{old.__module__}.{old.__qualname__}: rename one of them"
+                f"a grader factory {key!r} is already registered from "
+                f"{old.__module__}.{old.__qualname__}: rename one of them, or register "
+                "yours under another namespace (register_grader(namespace=...))"
             )
     signature = inspect.signature(factory)
 
@@ -108,21 +167,45 @@ def register_grader(factory: Callable[P, G]) -> Callable[P, G]:
 
 
 def grader_factories() -> dict[str, Callable[..., BuiltinGrader]]:
-    """Registered grader factories by name (a copy).
+    """Registered grader factories by key, ``namespace/name`` (a copy).
 
     Example:
         >>> from gymforge.graders import grader_factories
-        >>> "exact_match" in grader_factories()
+        >>> "gymforge/exact_match" in grader_factories()
         True
     """
     return dict(sorted(_FACTORIES.items()))
+
+
+def _lookup(key: str) -> Callable[..., BuiltinGrader] | None:
+    """The factory of a config's key; a bare key (an old config) names one of ours."""
+    found = _FACTORIES.get(key)
+    if found is None and "/" not in key:
+        found = _FACTORIES.get(f"{GYMFORGE_NAMESPACE}/{key}")
+    return found
+
+
+def _not_registered(key: str) -> NotFoundError:
+    bare = key.rsplit("/", 1)[-1]
+    by_name: dict[str, list[str]] = {}
+    for known in sorted(_FACTORIES):
+        by_name.setdefault(known.rsplit("/", 1)[-1], []).append(known)
+    names = difflib.get_close_matches(bare, list(by_name), n=3)
+    close = [k for n in names for k in by_name[n] if k != key]
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return NotFoundError(
+        f"no grader factory named {key!r}{hint} (a factory is registered when the module "
+        "that defines it is imported; `grader_factories()` lists them)"
+    )
 
 
 def grader_from_config(config: Mapping[str, Any]) -> BuiltinGrader:
     """Rebuild a grader from its recorded ``config`` (e.g. read back from a run log).
 
     Child graders recorded as configs (``{"factory": ..., "args": ...}`` of a
-    registered factory) are rebuilt first, so composites round-trip.
+    registered factory) are rebuilt first, so composites round-trip. A bare key
+    (``"numeric"``, from a log written before keys were namespaced) names one of
+    gymforge's own factories; the rebuilt grader records the namespaced key.
 
     Raises:
         NotFoundError: The factory is not registered (with close names).
@@ -138,11 +221,9 @@ def grader_from_config(config: Mapping[str, Any]) -> BuiltinGrader:
         want = "{'factory': str, 'args': {...}}"
         raise ConfigError(f"not a grader config (want {want}): {config!r}")
     name = config["factory"]
-    factory = _FACTORIES.get(name)
+    factory = _lookup(name)
     if factory is None:
-        close = difflib.get_close_matches(name, list(_FACTORIES), n=3)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise NotFoundError(f"no grader factory named {name!r}{hint}")
+        raise _not_registered(name)
     args = {k: _rebuild(v) for k, v in config["args"].items()}
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
@@ -174,7 +255,7 @@ def _is_config(value: Any) -> bool:
 
 
 def _rebuild(value: Any) -> Any:
-    if _is_config(value) and value["factory"] in _FACTORIES:
+    if _is_config(value) and _lookup(value["factory"]) is not None:
         return grader_from_config(value)
     if isinstance(value, list):
         return [_rebuild(v) for v in value]
