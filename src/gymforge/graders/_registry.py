@@ -13,12 +13,16 @@ Graders are small classes, not closures, so they pickle (multiprocessing, Ray).
 from __future__ import annotations
 
 import abc
+import dataclasses
 import difflib
 import functools
 import inspect
 import re
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar, overload
+
+from pydantic import BaseModel, ValidationError
 
 from gymforge.errors import ConfigError, NotFoundError
 from gymforge.types import JsonValue, Score, Task, Trajectory
@@ -26,9 +30,11 @@ from gymforge.types import JsonValue, Score, Task, Trajectory
 __all__ = [
     "GYMFORGE_NAMESPACE",
     "BuiltinGrader",
+    "grader_config",
     "grader_factories",
     "grader_from_config",
     "register_grader",
+    "to_config_value",
 ]
 
 P = ParamSpec("P")
@@ -47,13 +53,15 @@ class BuiltinGrader(abc.ABC):
 
     Satisfies the `gymforge.graders.Grader` protocol. Subclass it for your own
     grader and build it through a factory decorated with `register_grader` to get
-    the same logging.
+    the same logging; one built directly records that it was not (`grader_config`).
     """
 
     name: str
     """Metric name of this grader's value in reports and in composite components."""
     config: dict[str, JsonValue]
-    """How it was built: ``{"factory": ..., "args": {...}}`` (set by `register_grader`)."""
+    """How it was built: ``{"factory": key, "args": {...}}`` (set by `register_grader`),
+    or, for one built without a registered factory, ``{"unregistered": "module:Class",
+    "name": name}``."""
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name or "/" in name:
@@ -62,16 +70,51 @@ class BuiltinGrader(abc.ABC):
                 "('/' separates a composite's name from its children's in components)"
             )
         self.name = name
-        self.config = {"factory": type(self).__name__, "args": {}}
+        self.config = _unregistered(self)
 
     @abc.abstractmethod
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Score one finished episode (never raises for a wrong or missing answer)."""
 
     def __repr__(self) -> str:
-        args = self.config.get("args")
+        if not _is_config(self.config):
+            return f"<{type(self).__name__} {self.name!r} (no registered factory)>"
+        args = self.config["args"]
         shown = ", ".join(f"{k}={v!r}" for k, v in args.items()) if isinstance(args, dict) else ""
-        return f"{str(self.config.get('factory')).rsplit('/', 1)[-1]}({shown})"
+        return f"{str(self.config['factory']).rsplit('/', 1)[-1]}({shown})"
+
+
+def _unregistered(grader: Any) -> dict[str, JsonValue]:
+    cls = type(grader)
+    return {
+        "unregistered": f"{cls.__module__}:{cls.__qualname__}",
+        "name": str(getattr(grader, "name", "")),
+    }
+
+
+def grader_config(grader: Any) -> dict[str, JsonValue]:
+    """How `grader` was built, as a run log records it.
+
+    A grader built by a registered factory gives its ``config``
+    (``{"factory": key, "args": {...}}``, which `grader_from_config` rebuilds). Any
+    other grader (a class of your own, a `BuiltinGrader` built directly, a server's
+    grader) gives ``{"unregistered": "module:Class", "name": name}``: which class it
+    was, and that it cannot be rebuilt from the record.
+
+    Example:
+        >>> from gymforge.graders import exact_match
+        >>> grader_config(exact_match())["factory"]
+        'gymforge/exact_match'
+        >>> class Mine:
+        ...     name = "mine"
+        ...     async def grade(self, task, trajectory): ...
+        >>> grader_config(Mine())
+        {'unregistered': 'gymforge.graders._registry:Mine', 'name': 'mine'}
+    """
+    config = getattr(grader, "config", None)
+    if _is_config(config):
+        return typing.cast(dict[str, JsonValue], config)
+    return _unregistered(grader)
 
 
 @overload
@@ -205,11 +248,14 @@ def grader_from_config(config: Mapping[str, Any]) -> BuiltinGrader:
     Child graders recorded as configs (``{"factory": ..., "args": ...}`` of a
     registered factory) are rebuilt first, so composites round-trip. A bare key
     (``"numeric"``, from a log written before keys were namespaced) names one of
-    gymforge's own factories; the rebuilt grader records the namespaced key.
+    gymforge's own factories; the rebuilt grader records the namespaced key. An
+    argument recorded from a pydantic model (e.g. `Limits`) is validated back into
+    the model the factory's signature names.
 
     Raises:
         NotFoundError: The factory is not registered (with close names).
-        ConfigError: The config is malformed or its arguments do not fit the factory.
+        ConfigError: The config is malformed, its arguments do not fit the factory, or
+            it records a grader that no registered factory built (``"unregistered"``).
 
     Example:
         >>> from gymforge.graders import grader_from_config, numeric, weighted_sum
@@ -217,6 +263,12 @@ def grader_from_config(config: Mapping[str, Any]) -> BuiltinGrader:
         >>> grader_from_config(g.config).config == g.config
         True
     """
+    if _is_unregistered(config):
+        raise ConfigError(
+            f"grader {config.get('name')!r} is a {config['unregistered']} that was not built "
+            "by a registered factory, so its record cannot be rebuilt: build it through a "
+            "factory decorated with @register_grader to make it rebuildable"
+        )
     if not _is_config(config):
         want = "{'factory': str, 'args': {...}}"
         raise ConfigError(f"not a grader config (want {want}): {config!r}")
@@ -225,12 +277,13 @@ def grader_from_config(config: Mapping[str, Any]) -> BuiltinGrader:
     if factory is None:
         raise _not_registered(name)
     args = {k: _rebuild(v) for k, v in config["args"].items()}
+    hints = _hints(factory)
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for param in inspect.signature(factory).parameters.values():
         if param.name not in args:
             continue
-        value = args.pop(param.name)
+        value = _as_model(name, param.name, hints.get(param.name), args.pop(param.name))
         if param.kind is param.VAR_POSITIONAL:
             positional.extend(value)
         elif param.kind is param.POSITIONAL_ONLY:
@@ -254,9 +307,40 @@ def _is_config(value: Any) -> bool:
     )
 
 
+def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(getattr(factory, "__wrapped__", factory))
+    except (NameError, TypeError):  # a hint only importable under TYPE_CHECKING
+        return {}
+
+
+def _as_model(factory: str, arg: str, hint: Any, value: Any) -> Any:
+    """A recorded pydantic model (a dict in the config) as the model the factory takes."""
+    if not isinstance(value, Mapping):
+        return value
+    for candidate in (hint, *typing.get_args(hint)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            try:
+                return candidate.model_validate(dict(value))
+            except ValidationError as exc:
+                raise ConfigError(
+                    f"cannot rebuild grader {factory!r}: argument {arg!r} is not a valid "
+                    f"{candidate.__name__}: {exc.errors(include_url=False)[0]['msg']}"
+                ) from exc
+    return value
+
+
+def _is_unregistered(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and set(value) == {"unregistered", "name"}
+        and isinstance(value["unregistered"], str)
+    )
+
+
 def _rebuild(value: Any) -> Any:
-    if _is_config(value) and _lookup(value["factory"]) is not None:
-        return grader_from_config(value)
+    if (_is_config(value) and _lookup(value["factory"]) is not None) or _is_unregistered(value):
+        return grader_from_config(value)  # a child grader (an unregistered one raises)
     if isinstance(value, list):
         return [_rebuild(v) for v in value]
     if isinstance(value, Mapping):
@@ -265,16 +349,24 @@ def _rebuild(value: Any) -> Any:
 
 
 def to_config_value(value: Any) -> JsonValue:
-    """A JSON-ready picture of a factory argument (graders become their config)."""
+    """A JSON-ready picture of a factory argument (graders become `grader_config`).
+
+    Example:
+        >>> from gymforge.sandbox import Limits
+        >>> to_config_value({"limits": Limits(wall=2.0), "tags": ("a", "b")})["tags"]
+        ['a', 'b']
+    """
     if value is None or isinstance(value, str | bool | int | float):
         return value
-    if isinstance(value, BuiltinGrader):
-        return value.config
+    if isinstance(value, BuiltinGrader) or (hasattr(value, "grade") and hasattr(value, "name")):
+        return grader_config(value)
     config = getattr(value, "config", None)
     if isinstance(config, dict):
         return config
-    if hasattr(value, "grade") and hasattr(value, "name"):
-        return {"factory": type(value).__qualname__, "name": str(value.name)}
+    if isinstance(value, BaseModel):
+        return typing.cast(JsonValue, value.model_dump(mode="json"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_config_value(dataclasses.asdict(value))
     if isinstance(value, re.Pattern):
         return str(value.pattern)
     if isinstance(value, Mapping):

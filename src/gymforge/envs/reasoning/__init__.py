@@ -3,6 +3,6 @@
 Each registers as ``gymforge/<Family>-v0``; see ``docs/envs/reasoning.md``.
 """
 
-from gymforge.envs.reasoning._env import FamilyGrader, MultiStepEnv, ReasoningEnv
+from gymforge.envs.reasoning._env import FamilyGrader, MultiStepEnv, ReasoningEnv, family_grader
 
-__all__ = ["FamilyGrader", "MultiStepEnv", "ReasoningEnv"]
+__all__ = ["FamilyGrader", "MultiStepEnv", "ReasoningEnv", "family_grader"]
