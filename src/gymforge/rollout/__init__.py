@@ -11,7 +11,13 @@ Example:
 """
 
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
-from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
+from gymforge.rollout._config import (
+    DEFAULT_NUM_TASKS,
+    ENV_DEFAULT,
+    RunConfig,
+    RunReport,
+    RunResult,
+)
 from gymforge.rollout._curriculum import CurriculumReport, CurriculumSpec, WaveReport
 from gymforge.rollout._engine import (
     EnvFactory,
@@ -46,6 +52,7 @@ __all__ = [
     "DEFAULT_NUM_TASKS",
     "DamagedLine",
     "DifficultySummary",
+    "ENV_DEFAULT",
     "EnvFactory",
     "GroupReport",
     "GroupStats",
