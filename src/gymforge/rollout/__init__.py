@@ -33,10 +33,12 @@ from gymforge.rollout._io import (
     read_trajectories,
     scan_trajectories,
 )
+from gymforge.rollout._recipe import EnvRecipe, RewardRecipe, WrapperRecord
 from gymforge.rollout._stats import (
     DifficultySummary,
     GroupReport,
     GroupStats,
+    RewardRangeCheck,
     Summary,
     group_stats,
     pass_at_k,
@@ -54,8 +56,11 @@ __all__ = [
     "DifficultySummary",
     "ENV_DEFAULT",
     "EnvFactory",
+    "EnvRecipe",
     "GroupReport",
     "GroupStats",
+    "RewardRangeCheck",
+    "RewardRecipe",
     "RunConfig",
     "RunReport",
     "RunResult",
@@ -63,6 +68,7 @@ __all__ = [
     "TrajectoryFile",
     "TrajectoryWriter",
     "WaveReport",
+    "WrapperRecord",
     "boundary",
     "default_env_factory",
     "error_record",

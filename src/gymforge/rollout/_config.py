@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from gymforge.rollout._curriculum import CurriculumReport, CurriculumSpec
+from gymforge.rollout._recipe import RewardRecipe
 from gymforge.rollout._stats import GroupReport, Summary
 from gymforge.types import Sampling
 
@@ -141,7 +142,7 @@ class RunConfig(BaseModel):
 
     @property
     def manifest_path(self) -> Path:
-        """`<out>.run.json`: config, run id and schema version, checked on resume."""
+        """`<out>.run.json`: config, run id, schema version, identity and reward recipe."""
         return self.out.with_name(self.out.name + ".run.json")
 
     @property
@@ -214,3 +215,6 @@ class RunReport(BaseModel):
     """`group_stats()` of every trajectory in the file (GRPO view)."""
     curriculum: CurriculumReport | None = None
     """The level path of a curriculum run: the level of every wave and the final one."""
+    recipe: RewardRecipe | None = None
+    """How the rewards were made: the env spec as built and the grader's config (None
+    in reports written before it was recorded)."""
