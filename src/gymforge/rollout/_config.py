@@ -116,6 +116,19 @@ class RunConfig(BaseModel):
                 raise ValueError(f"curriculum cannot be combined with {what}")
         return self
 
+    def make_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments `gymforge.env.make` gets: `env_kwargs` and `max_turns`.
+
+        Example:
+            >>> cfg = RunConfig(env_id="gymforge/Arithmetic-v0", out="t.jsonl")
+            >>> cfg.make_kwargs(), cfg.model_copy(update={"max_turns": None}).make_kwargs()
+            ({}, {'max_turns': None})
+        """
+        kwargs: dict[str, Any] = dict(self.env_kwargs)
+        if self.max_turns != ENV_DEFAULT:  # None: no limit, as for make()
+            kwargs["max_turns"] = self.max_turns
+        return kwargs
+
     def identity(self) -> dict[str, Any]:
         """The fields that decide what episodes produce, as JSON-ready data.
 

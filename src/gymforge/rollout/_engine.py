@@ -17,13 +17,7 @@ from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError
 from gymforge.policy import Policy, PolicyFactory, make_policy_factory
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, classify
-from gymforge.rollout._config import (
-    DEFAULT_NUM_TASKS,
-    ENV_DEFAULT,
-    RunConfig,
-    RunReport,
-    RunResult,
-)
+from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._curriculum import (
     CurriculumReport,
     CurriculumWaves,
@@ -107,9 +101,7 @@ def default_env_factory(config: RunConfig) -> EnvFactory:
     Raises:
         NotFoundError: Unknown env id (the message suggests the nearest).
     """
-    kwargs: dict[str, Any] = dict(config.env_kwargs)
-    if config.max_turns != ENV_DEFAULT:  # None: no limit, as for make()
-        kwargs["max_turns"] = config.max_turns
+    kwargs = config.make_kwargs()
     env_spec(config.env_id)  # fails fast with "did you mean" for an unknown id
 
     def factory() -> Env:
