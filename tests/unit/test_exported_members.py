@@ -51,7 +51,7 @@ PINNED = {
     "gymforge.env": {
         *("Env", "EnvSpec", "SingleTurnEnv", "Tool", "ToolEnv", "tool"),
         *("ENTRY_POINT_GROUP", "list_envs", "load_plugins", "make", "parse_env_id"),
-        *("register", "spec"),
+        *("register", "spec", "WrapperSpec"),
         *("MaxTurns", "TimeLimit", "Wrapper"),
         *("EnvCheckError", "check_env", "oracle_episode", "replay_calls"),
         *("AnyText", "GymnasiumEnv", "decode_observation", "encode_observation", "parse_action"),
@@ -65,7 +65,7 @@ PINNED = {
     },
     "gymforge.envs.python_agent": {"PythonAgentEnv"},
     "gymforge.envs.python_function": {"PythonFunctionEnv"},
-    "gymforge.envs.reasoning": {"MultiStepEnv", "ReasoningEnv"},
+    "gymforge.envs.reasoning": {"FamilyGrader", "MultiStepEnv", "ReasoningEnv", "family_grader"},
     "gymforge.envs.retail": {
         *("RetailEnv", "RetailTaskFamily", "ShoppingEnv", "ShoppingTaskFamily"),
         *("WorldConfig", "FaultConfig", "FAULT_KINDS", "generate_world", "world_to_json"),

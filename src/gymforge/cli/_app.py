@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from pydantic import ValidationError
@@ -18,6 +18,7 @@ from rich.table import Table
 from gymforge.cli._render import curriculum_line, fmt, summary_table, transcript
 from gymforge.errors import ConfigError, GymforgeError, NotFoundError
 from gymforge.rollout import (
+    ENV_DEFAULT,
     CurriculumSpec,
     EnvFactory,
     RunConfig,
@@ -144,7 +145,10 @@ def run_command(
     ] = 8,
     seed: Annotated[int, typer.Option(help="Run seed: tasks and every episode seed.")] = 0,
     max_turns: Annotated[
-        int | None, typer.Option(min=1, help="Turn limit (default: the env's).")
+        str | None,
+        typer.Option(
+            metavar="N|none", help="Turn limit, or 'none' for no limit (default: the env's)."
+        ),
     ] = None,
     difficulty: Annotated[
         int | None, typer.Option(help="Task difficulty of the env's family.")
@@ -246,7 +250,7 @@ def run_command(
             concurrency=concurrency,
             seed=seed,
             out=out,
-            max_turns=max_turns,
+            max_turns=_max_turns(max_turns),
             episode_timeout_s=timeout,
             sampling=Sampling(temperature=temperature, max_tokens=max_tokens),
             difficulty=difficulty,
@@ -342,9 +346,27 @@ def _curriculum_spec(
     return CurriculumSpec(**{k: v for k, v in values.items() if v is not None})
 
 
+def _max_turns(value: str | None) -> int | Literal["default"] | None:
+    """`--max-turns`: not given -> the env's limit; "none" -> no limit; else an int >= 1."""
+    if value is None:
+        return ENV_DEFAULT
+    if value.strip().lower() == "none":
+        return None
+    try:
+        turns = int(value)
+    except ValueError:
+        turns = 0
+    if turns < 1:
+        raise ConfigError(
+            f"--max-turns {value!r}: give a whole number >= 1, or 'none' for no limit "
+            "(leave it out for the env's own limit)"
+        )
+    return turns
+
+
 def _remote_env_factory(config: RunConfig, url: str, transport: str) -> EnvFactory:
     """Episodes against an env server: the env, its tasks and its grader run there."""
-    if config.env_kwargs or config.max_turns is not None:
+    if config.env_kwargs or config.max_turns != ENV_DEFAULT:
         raise ConfigError(
             "--env-kwarg and --max-turns do not apply with --env-url: the server makes the "
             "env with its registered defaults"

@@ -12,7 +12,7 @@ from rich.text import Text
 from gymforge.rollout import CurriculumReport, Summary
 from gymforge.types import Message, Trajectory
 
-__all__ = ["curriculum_line", "fmt", "summary_table", "transcript"]
+__all__ = ["curriculum_line", "fmt", "range_warning", "summary_table", "transcript"]
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -61,7 +61,30 @@ def summary_table(summary: Summary, *, title: str) -> Table:
     )
     for name, value in rows:
         table.add_row(name, value)
+    warning = range_warning(summary)
+    if warning is not None:
+        table.add_row(Text("warning", style="bold red"), Text(warning, style="red"))
     return table
+
+
+def range_warning(summary: Summary) -> str | None:
+    """The summary's warning about rewards outside the env's declared range (None: none).
+
+    Example:
+        >>> from gymforge.rollout import RewardRangeCheck, summarize
+        >>> s = summarize([]).model_copy(
+        ...     update={"reward_range": RewardRangeCheck(low=0.0, high=None, outside=2)})
+        >>> range_warning(s)
+        "2 episode(s) with a reward outside the env's declared range [0, inf]"
+    """
+    check = summary.reward_range
+    if check is None or not check.outside:
+        return None
+    low = "-inf" if check.low is None else f"{check.low:g}"
+    high = "inf" if check.high is None else f"{check.high:g}"
+    return (
+        f"{check.outside} episode(s) with a reward outside the env's declared range [{low}, {high}]"
+    )
 
 
 def curriculum_line(report: CurriculumReport) -> str:

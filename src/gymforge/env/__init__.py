@@ -22,7 +22,7 @@ from gymforge._util._lazy import lazy_exports as _lazy_exports
 
 if typing.TYPE_CHECKING:
     from gymforge.env._check import EnvCheckError, check_env, oracle_episode
-    from gymforge.env._env import Env, EnvSpec
+    from gymforge.env._env import Env, EnvSpec, WrapperSpec
     from gymforge.env._gym import (
         AnyText,
         GymnasiumEnv,
@@ -57,6 +57,7 @@ __all__ = [
     "Tool",
     "ToolEnv",
     "Wrapper",
+    "WrapperSpec",
     "check_env",
     "decode_observation",
     "encode_observation",
@@ -74,7 +75,7 @@ __all__ = [
 
 _HOMES = {
     **dict.fromkeys(["EnvCheckError", "check_env", "oracle_episode"], "._check"),
-    **dict.fromkeys(["Env", "EnvSpec"], "._env"),
+    **dict.fromkeys(["Env", "EnvSpec", "WrapperSpec"], "._env"),
     **dict.fromkeys(
         ["AnyText", "GymnasiumEnv", "decode_observation", "encode_observation", "parse_action"],
         "._gym",

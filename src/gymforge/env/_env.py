@@ -12,16 +12,43 @@ if TYPE_CHECKING:
     from gymforge.tasks import TaskFamily
     from gymforge.types import Info, Message, StepResult, Task
 
-__all__ = ["Env", "EnvSpec"]
+__all__ = ["Env", "EnvSpec", "WrapperSpec"]
+
+
+@dataclass(frozen=True)
+class WrapperSpec:
+    """One wrapper around an env, as recorded in `EnvSpec.wrappers`.
+
+    Example:
+        >>> from gymforge.env import make
+        >>> wrapper = make("gymforge/CalculatorAgent-v0", max_turns=3).spec.wrappers[0]
+        >>> wrapper.name, wrapper.entry_point, wrapper.kwargs
+        ('MaxTurns', 'gymforge.env._wrappers:MaxTurns', {'max_turns': 3})
+    """
+
+    name: str
+    """The wrapper's class name, e.g. "MaxTurns"."""
+    entry_point: str
+    """"module:Class" of the wrapper."""
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """The arguments it was built with (beside the env); see `Wrapper.spec_kwargs`."""
 
 
 @dataclass(frozen=True)
 class EnvSpec:
-    """How an env id is made: the registry's record (an in-process spec).
+    """How an env id is made: the registry's record, and the spec of an env as built.
+
+    `register` records the defaults; the env `make` returns carries them with every
+    override applied (``kwargs``, ``max_turns``, ``time_limit``), and each wrapper
+    around it adds itself to ``wrappers``, so ``env.spec`` says exactly how the env
+    (and hence its reward) was built.
 
     Example:
         >>> EnvSpec(id="gymforge/Demo-v0", entry_point="pkg.mod:DemoEnv").version
         0
+        >>> from gymforge.env import make
+        >>> make("gymforge/CalculatorAgent-v0", max_turns=3).spec.max_turns
+        3
     """
 
     id: str
@@ -33,12 +60,19 @@ class EnvSpec:
     description: str = ""
     """One line for `gymforge list`."""
     max_turns: int | None = 32
-    """Default turn limit applied by `make` (None = no limit)."""
+    """Turn limit: the default `make` applies, or (as built) the limit in force; None: none."""
     nondeterministic: bool = False
     """True when an LLM user simulator or judge makes reset non-reproducible."""
     oracle_score: float | None = 1.0
     """What the reference solution scores under the env's grader (`check_env` checks
     it); None when that is not a fixed number (e.g. a stochastic opponent)."""
+    reward_range: tuple[float, float] | None = None
+    """Inclusive bounds of an episode's reward (``-inf``/``inf`` for an open side), as
+    declared at registration; a run counts episodes outside them. None: undeclared."""
+    time_limit: float | None = None
+    """Wall-clock seconds per episode (`TimeLimit`) of the env as built; None: no limit."""
+    wrappers: tuple[WrapperSpec, ...] = ()
+    """The wrappers around the env as built, innermost first (empty in the registry)."""
 
     @property
     def version(self) -> int:

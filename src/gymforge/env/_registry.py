@@ -20,6 +20,7 @@ import difflib
 import enum
 import importlib
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
@@ -93,6 +94,7 @@ def register(
     max_turns: int | None = 32,
     nondeterministic: bool = False,
     oracle_score: float | None = 1.0,
+    reward_range: tuple[float, float] | None = None,
 ) -> EnvSpec:
     """Register an env id.
 
@@ -110,12 +112,15 @@ def register(
             (an LLM user simulator or judge in the loop).
         oracle_score: What the reference solution scores under the env's grader,
             checked by `check_env`; None when it is not a fixed number.
+        reward_range: ``(lo, hi)``, the inclusive bounds of an episode's reward
+            (``-math.inf``/``math.inf`` for an open side); a run counts and warns
+            about episodes outside them. None: undeclared.
 
     Returns:
         The registered `EnvSpec`.
 
     Raises:
-        ValueError: Malformed id, entry point or max_turns.
+        ValueError: Malformed id, entry point, max_turns or reward_range.
         ConfigError: The id is already registered with a different spec.
 
     Example:
@@ -141,6 +146,7 @@ def register(
         max_turns=max_turns,
         nondeterministic=nondeterministic,
         oracle_score=oracle_score,
+        reward_range=_check_reward_range(id, reward_range),
     )
     old = _SPECS.get(id)
     if old is not None:
@@ -153,6 +159,26 @@ def register(
     _SPECS[id] = new
     _register_with_gymnasium(new)
     return new
+
+
+def _check_reward_range(env_id: str, value: Any) -> tuple[float, float] | None:
+    """`register`'s reward_range as a pair of floats, or a ValueError naming what is wrong."""
+    if value is None:
+        return None
+    how = "give (lo, hi) with numbers lo <= hi, e.g. (0, 1), or math.inf for an open side"
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ValueError(
+            f"reward_range of {env_id!r} must be a pair (lo, hi), got {value!r}: {how}"
+        )
+    for bound in value:
+        if isinstance(bound, bool) or not isinstance(bound, int | float) or math.isnan(bound):
+            raise ValueError(
+                f"reward_range of {env_id!r} has a bound {bound!r} that is not a number: {how}"
+            )
+    lo, hi = float(value[0]), float(value[1])
+    if lo > hi:
+        raise ValueError(f"reward_range of {env_id!r} is empty ({lo:g} > {hi:g}): {how}")
+    return lo, hi
 
 
 def _register_with_gymnasium(env_spec: EnvSpec) -> None:
@@ -301,9 +327,14 @@ def make(
 ) -> Env:
     """Build the env registered as `id`, with its default wrappers.
 
+    The env's ``spec`` is the spec as built: the registered one with the merged
+    kwargs, the turn limit and the time limit in force, and the wrappers applied
+    (see `EnvSpec`). With no override the unwrapped env shares the registered spec.
+
     Args:
         id: A registered id, ``namespace/Name-vN``.
-        max_turns: Override the spec's turn limit (None: no `MaxTurns`).
+        max_turns: Override the spec's turn limit (None: no `MaxTurns`; not given:
+            the spec's own).
         time_limit: Wall-clock seconds per episode (`TimeLimit`); None: no limit.
         **kwargs: Keyword arguments for the entry point, over the spec's defaults.
 
@@ -315,8 +346,11 @@ def make(
         EnvError: The entry point cannot be imported or does not return an `Env`.
 
     Example:
-        >>> make("gymforge/Arithmetic-v0", difficulty=2)
+        >>> env = make("gymforge/Arithmetic-v0", difficulty=2)
+        >>> env
         <MaxTurns<ArithmeticEnv gymforge/Arithmetic-v0>>
+        >>> env.spec.max_turns, dict(env.spec.kwargs), [w.name for w in env.spec.wrappers]
+        (1, {'difficulty': 2}, ['MaxTurns'])
     """
     env_spec = spec(id)
     merged = {**env_spec.kwargs, **kwargs}
@@ -324,13 +358,20 @@ def make(
     if not isinstance(built, Env):
         raise EnvError(f"entry point of {id!r} returned {type(built).__name__}, not a gymforge Env")
     env: Env = built
-    if not kwargs and type(env_spec.kwargs) is MappingProxyType:
-        # Nothing merged in: the registered spec already says exactly this (and is
+    limit = env_spec.max_turns if max_turns is UNSET else max_turns
+    if (
+        not kwargs
+        and limit == env_spec.max_turns
+        and time_limit == env_spec.time_limit
+        and type(env_spec.kwargs) is MappingProxyType
+    ):
+        # Nothing overridden: the registered spec already says exactly this (and is
         # frozen), so it is shared instead of copied for every episode.
         env.unwrapped.spec = env_spec
     else:
-        env.unwrapped.spec = dataclasses.replace(env_spec, kwargs=MappingProxyType(merged))
-    limit = env_spec.max_turns if max_turns is UNSET else max_turns
+        env.unwrapped.spec = dataclasses.replace(
+            env_spec, kwargs=MappingProxyType(merged), max_turns=limit, time_limit=time_limit
+        )
     if limit is not None:
         env = MaxTurns(env, limit)
     if time_limit is not None:

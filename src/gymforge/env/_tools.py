@@ -291,6 +291,22 @@ def _build(fn: Callable[..., Any], name: str | None, writes: bool) -> Tool:
             hints[p.name],
             pydantic.Field(default, alias=p.name, description=arg_docs.get(p.name)),
         )
+    names = [p.name for p in params]
+    for documented in arg_docs:
+        if documented in names or (method and documented == "self"):
+            continue
+        import difflib  # only on this error path
+
+        close = difflib.get_close_matches(documented, names, n=1)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        else:
+            hint = f"parameters: {', '.join(names)}" if names else "it has no parameters"
+        raise TypeError(
+            f"tool {tool_name!r}: its docstring's Args: documents {documented!r}, which is not "
+            f"a parameter ({hint}); rename the entry or the parameter, or the model reads a "
+            "description of an argument that does not exist"
+        )
     model = pydantic.create_model(
         f"{tool_name}_arguments",
         __config__=pydantic.ConfigDict(extra="forbid"),

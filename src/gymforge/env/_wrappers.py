@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from gymforge.env._env import Env, EnvSpec
+from gymforge.env._env import Env, EnvSpec, WrapperSpec
 from gymforge.errors import EnvError
 
 if TYPE_CHECKING:
@@ -21,7 +22,10 @@ class Wrapper(Env):
     """Base of wrappers: forwards every part of the contract to the wrapped env.
 
     Subclasses override what they change. ``repr`` shows the chain, like
-    Gymnasium's: ``<MaxTurns<ArithmeticEnv gymforge/Arithmetic-v0>>``.
+    Gymnasium's: ``<MaxTurns<ArithmeticEnv gymforge/Arithmetic-v0>>``, and so does
+    ``spec``: the wrapped env's spec with this wrapper appended to
+    ``spec.wrappers`` (a subclass records its arguments with `spec_kwargs` and the
+    spec fields it decides with `wrap_spec`).
 
     Args:
         env: The env to wrap.
@@ -40,12 +44,25 @@ class Wrapper(Env):
 
     @property
     def spec(self) -> EnvSpec | None:
-        """The wrapped env's spec."""
-        return self.env.spec
+        """The wrapped env's spec with this wrapper in it (None for an env without one)."""
+        inner = self.env.spec
+        return None if inner is None else self.wrap_spec(inner)
 
     @spec.setter
     def spec(self, value: EnvSpec | None) -> None:
         self.env.spec = value
+
+    def spec_kwargs(self) -> dict[str, Any]:
+        """The arguments (beside the env) recorded for this wrapper in ``spec.wrappers``."""
+        return {}
+
+    def wrap_spec(self, inner: EnvSpec) -> EnvSpec:
+        """`inner` as this wrapper changes it: by default, with the wrapper appended."""
+        cls = type(self)
+        record = WrapperSpec(
+            cls.__name__, f"{cls.__module__}:{cls.__qualname__}", self.spec_kwargs()
+        )
+        return dataclasses.replace(inner, wrappers=(*inner.wrappers, record))
 
     async def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
@@ -119,6 +136,14 @@ class MaxTurns(Wrapper):
         self.turns = 0
         self._over = False
 
+    def spec_kwargs(self) -> dict[str, Any]:
+        """``{"max_turns": N}``."""
+        return {"max_turns": self.max_turns}
+
+    def wrap_spec(self, inner: EnvSpec) -> EnvSpec:
+        """The wrapped spec, with this wrapper and its limit as ``max_turns``."""
+        return dataclasses.replace(super().wrap_spec(inner), max_turns=self.max_turns)
+
     async def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> tuple[list[Message], Info]:
@@ -177,6 +202,14 @@ class TimeLimit(Wrapper):
         self._deadline = float("inf")
         self._last_info = Info()
         self._over = False
+
+    def spec_kwargs(self) -> dict[str, Any]:
+        """``{"seconds": S}`` (a custom clock is not recorded)."""
+        return {"seconds": self.seconds}
+
+    def wrap_spec(self, inner: EnvSpec) -> EnvSpec:
+        """The wrapped spec, with this wrapper and its budget as ``time_limit``."""
+        return dataclasses.replace(super().wrap_spec(inner), time_limit=self.seconds)
 
     async def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None

@@ -4,7 +4,7 @@ Example:
     >>> from gymforge.graders import exact_match, gate, regex_match
     >>> g = gate(regex_match(r"\\boxed", name="format"), exact_match())
     >>> g.name, g.config["factory"]
-    ('gate', 'gate')
+    ('gate', 'gymforge/gate')
 """
 
 from gymforge.graders._base import Grader
@@ -44,9 +44,11 @@ from gymforge.graders._math import MathGrader, MathVerdict, check_math_answer, m
 from gymforge.graders._numeric import numeric, parse_number
 from gymforge.graders._registry import (
     BuiltinGrader,
+    grader_config,
     grader_factories,
     grader_from_config,
     register_grader,
+    to_config_value,
 )
 from gymforge.graders._stdout import StdoutTestsGrader, compare_stdout, stdout_tests
 
@@ -77,6 +79,7 @@ __all__ = [
     "files_from_tool_calls",
     "final_text",
     "gate",
+    "grader_config",
     "grader_factories",
     "grader_from_config",
     "json_schema",
@@ -91,6 +94,7 @@ __all__ = [
     "run_unit_tests",
     "shared_sandbox",
     "stdout_tests",
+    "to_config_value",
     "unit_tests",
     "weighted_sum",
 ]

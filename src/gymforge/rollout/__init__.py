@@ -11,7 +11,13 @@ Example:
 """
 
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, boundary, error_record
-from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
+from gymforge.rollout._config import (
+    DEFAULT_NUM_TASKS,
+    ENV_DEFAULT,
+    RunConfig,
+    RunReport,
+    RunResult,
+)
 from gymforge.rollout._curriculum import CurriculumReport, CurriculumSpec, WaveReport
 from gymforge.rollout._engine import (
     EnvFactory,
@@ -27,10 +33,12 @@ from gymforge.rollout._io import (
     read_trajectories,
     scan_trajectories,
 )
+from gymforge.rollout._recipe import EnvRecipe, RewardRecipe, WrapperRecord
 from gymforge.rollout._stats import (
     DifficultySummary,
     GroupReport,
     GroupStats,
+    RewardRangeCheck,
     Summary,
     group_stats,
     pass_at_k,
@@ -46,9 +54,13 @@ __all__ = [
     "DEFAULT_NUM_TASKS",
     "DamagedLine",
     "DifficultySummary",
+    "ENV_DEFAULT",
     "EnvFactory",
+    "EnvRecipe",
     "GroupReport",
     "GroupStats",
+    "RewardRangeCheck",
+    "RewardRecipe",
     "RunConfig",
     "RunReport",
     "RunResult",
@@ -56,6 +68,7 @@ __all__ = [
     "TrajectoryFile",
     "TrajectoryWriter",
     "WaveReport",
+    "WrapperRecord",
     "boundary",
     "default_env_factory",
     "error_record",

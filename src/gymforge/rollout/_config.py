@@ -5,18 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from gymforge.rollout._curriculum import CurriculumReport, CurriculumSpec
+from gymforge.rollout._recipe import RewardRecipe
 from gymforge.rollout._stats import GroupReport, Summary
 from gymforge.types import Sampling
 
-__all__ = ["DEFAULT_NUM_TASKS", "RunConfig", "RunReport", "RunResult"]
+__all__ = ["DEFAULT_NUM_TASKS", "ENV_DEFAULT", "RunConfig", "RunReport", "RunResult"]
 
 DEFAULT_NUM_TASKS = 10
 """Tasks drawn from the env's family when `RunConfig.num_tasks` is None (no task file)."""
+
+ENV_DEFAULT: Literal["default"] = "default"
+"""`RunConfig.max_turns` when it is not given: the env's own limit, from its spec."""
 
 # Fields that do not change what an episode produces: a resume may change them freely.
 _NOT_IDENTITY = frozenset(
@@ -71,8 +75,9 @@ class RunConfig(BaseModel):
     """Run seed: picks the family's tasks and, with task id and sample, every episode seed."""
     out: Path
     """Trajectories JSONL file; `<out>.run.json` and `<out>.report.json` go next to it."""
-    max_turns: int | None = Field(default=None, ge=1)
-    """Turn limit per episode; None keeps the env's default from its spec."""
+    max_turns: Annotated[int, Field(ge=1, strict=True)] | Literal["default"] | None = ENV_DEFAULT
+    """Turn limit per episode, as for `gymforge.env.make`: a number, None for no limit, or
+    ``"default"`` (`ENV_DEFAULT`, what leaving it out gives) for the env's own limit."""
     episode_timeout_s: float | None = Field(default=None, gt=0)
     """Wall-clock limit per episode; an episode over it is recorded with a "timeout" error."""
     sampling: Sampling = Field(default_factory=Sampling)
@@ -111,9 +116,27 @@ class RunConfig(BaseModel):
                 raise ValueError(f"curriculum cannot be combined with {what}")
         return self
 
+    def make_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments `gymforge.env.make` gets: `env_kwargs` and `max_turns`.
+
+        Example:
+            >>> cfg = RunConfig(env_id="gymforge/Arithmetic-v0", out="t.jsonl")
+            >>> cfg.make_kwargs(), cfg.model_copy(update={"max_turns": None}).make_kwargs()
+            ({}, {'max_turns': None})
+        """
+        kwargs: dict[str, Any] = dict(self.env_kwargs)
+        if self.max_turns != ENV_DEFAULT:  # None: no limit, as for make()
+            kwargs["max_turns"] = self.max_turns
+        return kwargs
+
     def identity(self) -> dict[str, Any]:
-        """The fields that decide what episodes produce, as JSON-ready data."""
+        """The fields that decide what episodes produce, as JSON-ready data.
+
+        ``max_turns`` keeps the encoding run ids had before None meant "no limit", so
+        those ids stay what they were: null for the env's default, "unlimited" for None.
+        """
         data = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
+        data["max_turns"] = _MAX_TURNS_IDENTITY.get(self.max_turns, self.max_turns)
         if self.curriculum is None:
             del data["curriculum"]  # run ids of runs without one stay what they were
         if self.tasks_file is not None:
@@ -132,7 +155,7 @@ class RunConfig(BaseModel):
 
     @property
     def manifest_path(self) -> Path:
-        """`<out>.run.json`: config, run id and schema version, checked on resume."""
+        """`<out>.run.json`: config, run id, schema version, identity and reward recipe."""
         return self.out.with_name(self.out.name + ".run.json")
 
     @property
@@ -149,6 +172,9 @@ class RunConfig(BaseModel):
     def retried_path(self) -> Path:
         """`<out>.retried`: failed episodes replaced by a resume with `retry_errors`."""
         return self.out.with_name(self.out.name + ".retried")
+
+
+_MAX_TURNS_IDENTITY: dict[object, str | None] = {ENV_DEFAULT: None, None: "unlimited"}
 
 
 def _file_digest(path: Path) -> str:
@@ -202,3 +228,6 @@ class RunReport(BaseModel):
     """`group_stats()` of every trajectory in the file (GRPO view)."""
     curriculum: CurriculumReport | None = None
     """The level path of a curriculum run: the level of every wave and the final one."""
+    recipe: RewardRecipe | None = None
+    """How the rewards were made: the env spec as built and the grader's config (None
+    in reports written before it was recorded)."""

@@ -30,6 +30,7 @@ from gymforge.rollout._io import (
     check_writable,
 )
 from gymforge.rollout._progress import ProgressDisplay
+from gymforge.rollout._recipe import reward_recipe
 from gymforge.rollout._records import (
     JSON_EVERY,
     EpisodeSeeds,
@@ -100,9 +101,7 @@ def default_env_factory(config: RunConfig) -> EnvFactory:
     Raises:
         NotFoundError: Unknown env id (the message suggests the nearest).
     """
-    kwargs: dict[str, Any] = dict(config.env_kwargs)
-    if config.max_turns is not None:
-        kwargs["max_turns"] = config.max_turns
+    kwargs = config.make_kwargs()
     env_spec(config.env_id)  # fails fast with "did you mean" for an unknown id
 
     def factory() -> Env:
@@ -506,7 +505,8 @@ async def _run_locked(
     owns_policies: bool,
     injected: tuple[EnvFactory | None, PolicyFactory | None],
 ) -> RunResult:
-    done, existing, damaged = prepare_file(config, run_id, say)
+    recipe = await reward_recipe(env_factory, grader, env_id=config.env_id)
+    done, existing, damaged = prepare_file(config, run_id, say, recipe)
     plan = make_plan(done, existing)
     wave = plan.next_wave([])
     episode = _Episode(config, run_id, env_factory, policy_factory, grader)
@@ -587,11 +587,16 @@ async def _run_locked(
     writer.flush_queued()
     closing = asyncio.get_running_loop().run_in_executor(None, writer.close)
     try:
-        summary = summarize_facts(facts, k=config.group_size)
+        summary = summarize_facts(facts, k=config.group_size, reward_range=recipe.reward_range)
         groups = group_facts(facts)
         curriculum = plan.report()
         report = RunReport(
-            run_id=run_id, config=config, summary=summary, groups=groups, curriculum=curriculum
+            run_id=run_id,
+            config=config,
+            summary=summary,
+            groups=groups,
+            curriculum=curriculum,
+            recipe=recipe,
         )
         report_text = report.model_dump_json(indent=2) + "\n"
     finally:

@@ -282,13 +282,16 @@ class TrajectoryWriter:
         self.close()
 
 
-def manifest_data(run_id: str, identity: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-    """The manifest written to `<out>.run.json`."""
+def manifest_data(
+    run_id: str, identity: dict[str, Any], config: dict[str, Any], recipe: dict[str, Any]
+) -> dict[str, Any]:
+    """The manifest written to `<out>.run.json` (`recipe`: the run's `RewardRecipe` as JSON)."""
     return {
         "schema_version": TRAJECTORY_SCHEMA_VERSION,
         "run_id": run_id,
         "identity": identity,
         "config": config,
+        "recipe": recipe,
     }
 
 

@@ -14,6 +14,7 @@ from gymforge.rollout._io import (
     move_lines,
     scan_trajectories,
 )
+from gymforge.rollout._recipe import RewardRecipe
 from gymforge.rollout._records import replaced
 from gymforge.types import Trajectory
 
@@ -30,9 +31,13 @@ def light(trajectory: Trajectory) -> Trajectory:
 
 
 def prepare_file(
-    config: RunConfig, run_id: str, notice: Callable[[str], None]
+    config: RunConfig, run_id: str, notice: Callable[[str], None], recipe: RewardRecipe
 ) -> tuple[set[tuple[str, int]], list[Trajectory], tuple[int, ...]]:
-    """Check the output, repair damage, write the manifest; return finished keys and lines."""
+    """Check the output, repair damage, write the manifest; return finished keys and lines.
+
+    The manifest records the run's reward `recipe` beside its config (it is not part of
+    the identity: the env id's version pins the grading).
+    """
     out = config.out
     identity = config.identity()
     owned = check_manifest(config.manifest_path, run_id, identity, out)
@@ -70,7 +75,9 @@ def prepare_file(
             [(i, "retried", text) for i, _, text in failed],
             config.retried_path,
         )
-    manifest = manifest_data(run_id, identity, config.model_dump(mode="json"))
+    manifest = manifest_data(
+        run_id, identity, config.model_dump(mode="json"), recipe.model_dump(mode="json")
+    )
     atomic_write_text(config.manifest_path, json.dumps(manifest, indent=2) + "\n")
     existing = [light(t) for t, _ in keep]
     return {t.key for t in existing}, existing, damaged_lines

@@ -17,6 +17,7 @@ __all__ = [
     "EpisodeFacts",
     "GroupReport",
     "GroupStats",
+    "RewardRangeCheck",
     "Summary",
     "episode_facts",
     "group_facts",
@@ -45,6 +46,37 @@ class DifficultySummary(BaseModel):
     """Mean over the slice's tasks of pass@k (tasks with fewer than k samples left out)."""
     pass_hat_k: float | None = None
     """Mean over the slice's tasks of pass^k (all k samples pass)."""
+
+
+class RewardRangeCheck(BaseModel):
+    """The env's declared reward range and the episodes whose reward fell outside it.
+
+    An episode outside it means the grader or the env's step rewards pay what the env
+    does not promise (a double-counted reward, a sign error): the run summary warns.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: float | None
+    """Lower bound (inclusive); None: open (``-inf`` in the env spec)."""
+    high: float | None
+    """Upper bound (inclusive); None: open (``inf`` in the env spec)."""
+    outside: int
+    """Episodes with a reward below `low` or above `high` (undecided ones never count)."""
+
+    @classmethod
+    def of(cls, bounds: tuple[float, float], rewards: Iterable[float | None]) -> RewardRangeCheck:
+        """Count the `rewards` outside `bounds`, ``(lo, hi)`` as the env spec declares them.
+
+        Example:
+            >>> RewardRangeCheck.of((0.0, 1.0), [1.0, 2.0, None, -0.5]).outside
+            2
+        """
+        lo, hi = bounds
+        outside = sum(1 for r in rewards if r is not None and not lo <= r <= hi)
+        return cls(
+            low=None if math.isinf(lo) else lo, high=None if math.isinf(hi) else hi, outside=outside
+        )
 
 
 class Summary(BaseModel):
@@ -103,6 +135,9 @@ class Summary(BaseModel):
     """Tokens over all episodes."""
     mean_turns: float | None = None
     """Mean env steps per episode."""
+    reward_range: RewardRangeCheck | None = None
+    """The env's declared reward range and how many episodes fell outside it (None when
+    the range is not known: undeclared, or not given to `summarize`)."""
 
 
 class EpisodeFacts(NamedTuple):
@@ -192,7 +227,11 @@ def _slice(items: Sequence[EpisodeFacts], threshold: float, k: int) -> Difficult
 
 
 def summarize(
-    trajectories: Iterable[Trajectory], *, threshold: float = 1.0, k: int | None = None
+    trajectories: Iterable[Trajectory],
+    *,
+    threshold: float = 1.0,
+    k: int | None = None,
+    reward_range: tuple[float, float] | None = None,
 ) -> Summary:
     """Summarise trajectories: rewards, pass@1, pass@k, pass^k, errors, milestones, tokens.
 
@@ -200,6 +239,8 @@ def summarize(
         trajectories: Episodes, in any order (several samples per task form a group).
         threshold: A sample passes when ``reward >= threshold``.
         k: The k of pass@k / pass^k; default the largest group size.
+        reward_range: The env's declared reward range (``EnvSpec.reward_range``);
+            episodes outside it are counted in `Summary.reward_range`.
 
     Example:
         >>> from gymforge.types import Task
@@ -210,11 +251,20 @@ def summarize(
         >>> (s.k, s.pass_at_1, s.pass_at_k, s.pass_hat_k)
         (2, 0.5, 1.0, 0.0)
     """
-    return summarize_facts([episode_facts(t) for t in trajectories], threshold=threshold, k=k)
+    return summarize_facts(
+        [episode_facts(t) for t in trajectories],
+        threshold=threshold,
+        k=k,
+        reward_range=reward_range,
+    )
 
 
 def summarize_facts(
-    items: Sequence[EpisodeFacts], *, threshold: float = 1.0, k: int | None = None
+    items: Sequence[EpisodeFacts],
+    *,
+    threshold: float = 1.0,
+    k: int | None = None,
+    reward_range: tuple[float, float] | None = None,
 ) -> Summary:
     """`summarize` of the trajectories these facts come from (same order, same result)."""
     groups: dict[str, list[EpisodeFacts]] = defaultdict(list)
@@ -275,6 +325,9 @@ def summarize_facts(
         milestone_rates={name: hits / len(items) for name, hits in sorted(milestone_hits.items())},
         usage=usage,
         mean_turns=_mean([float(f.turns) for f in items]),
+        reward_range=None
+        if reward_range is None
+        else RewardRangeCheck.of(reward_range, (f.reward for f in items)),
     )
 
 

@@ -56,7 +56,8 @@ def test_make_without_kwargs_records_the_registered_spec(factory: Any) -> None:
     registered = register("test/Count-v0", factory, kwargs={"system_prompt": "A"})
     first, second = make("test/Count-v0"), make("test/Count-v0")
     assert first.unwrapped is not second.unwrapped  # every make is a fresh env
-    assert first.spec == registered
+    assert first.unwrapped.spec is registered
+    assert first.spec is not None
     assert dict(first.spec.kwargs) == {"system_prompt": "A"}
     assert first.unwrapped.system_prompt == "A"  # type: ignore[attr-defined]
 

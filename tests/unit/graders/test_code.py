@@ -170,7 +170,7 @@ def test_graders_pickle_and_record_their_config() -> None:
     grader = unit_tests(limits=FAST)
     clone = pickle.loads(pickle.dumps(grader))
     assert clone.config == grader.config
-    assert grader.config["factory"] == "unit_tests"
+    assert grader.config["factory"] == "gymforge/unit_tests"
     assert pickle.loads(pickle.dumps(stdout_tests())).name == "stdout_tests"
 
 

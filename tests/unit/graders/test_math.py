@@ -200,7 +200,7 @@ def test_grader_pickles_and_validates() -> None:
     clone = pickle.loads(pickle.dumps(grader))
     assert isinstance(clone, MathGrader)
     assert clone.config == {
-        "factory": "math_verified",
+        "factory": "gymforge/math_verified",
         "args": {"timeout_s": 2.0, "workers": None, "name": "m"},
     }
     with pytest.raises(ValueError, match="timeout_s"):

@@ -46,14 +46,14 @@ async def test_built_ins_satisfy_the_protocol_pickle_and_grade_the_same(grader, 
 @pytest.mark.parametrize("grader", BUILT_IN, ids=lambda g: g.name)
 def test_config_is_json_and_names_the_factory(grader) -> None:  # type: ignore[no-untyped-def]
     config = json.loads(json.dumps(grader.config))
-    assert config["factory"] == grader.name
+    assert config["factory"] == f"gymforge/{grader.name}"
     assert config["factory"] in grader_factories()
 
 
 def test_config_records_bound_arguments_and_children() -> None:
     g = numeric(rel_tol=0.01, extract=["boxed"])
     assert g.config == {
-        "factory": "numeric",
+        "factory": "gymforge/numeric",
         "args": {
             "rel_tol": 0.01,
             "abs_tol": 1e-9,
@@ -70,15 +70,14 @@ def test_config_records_bound_arguments_and_children() -> None:
 
 
 def test_registry_lists_built_ins_and_refuses_a_name_clash() -> None:
-    assert {"env_reward", "exact_match", "gate", "json_schema", "numeric", "product"} <= set(
-        grader_factories()
-    )
+    ours = {"env_reward", "exact_match", "gate", "json_schema", "numeric", "product"}
+    assert {f"gymforge/{name}" for name in ours} <= set(grader_factories())
 
-    def exact_match() -> BuiltinGrader:  # a different function under a taken name
+    def exact_match() -> BuiltinGrader:  # a different function under a taken key
         raise AssertionError
 
     with pytest.raises(ValueError, match="already registered"):
-        register_grader(exact_match)
+        register_grader(namespace="gymforge")(exact_match)
 
 
 def test_custom_factories_get_the_same_logging() -> None:
@@ -90,8 +89,9 @@ def test_custom_factories_get_the_same_logging() -> None:
     def half_for_test(*, name: str = "half") -> Half:
         return Half(name)
 
-    assert half_for_test(name="h").config == {"factory": "half_for_test", "args": {"name": "h"}}
-    assert "half_for_test" in grader_factories()
+    key = f"{__name__.split('.')[0]}/half_for_test"  # the namespace: this module's package
+    assert half_for_test(name="h").config == {"factory": key, "args": {"name": "h"}}
+    assert key in grader_factories()
 
 
 @pytest.mark.parametrize("bad", ["", "a/b", 3])
@@ -111,7 +111,8 @@ async def test_rebuilt_from_its_json_config_it_is_the_same_grader(grader, make_t
 
 def test_rebuilding_bad_configs() -> None:
     with pytest.raises(
-        NotFoundError, match="no grader factory named 'exact_mach'; did you mean 'exact_match'"
+        NotFoundError,
+        match="no grader factory named 'exact_mach'; did you mean 'gymforge/exact_match'",
     ):
         grader_from_config({"factory": "exact_mach", "args": {}})
     with pytest.raises(ConfigError, match="not a grader config"):

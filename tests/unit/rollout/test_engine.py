@@ -59,7 +59,8 @@ async def test_every_task_and_sample_written_once_with_derived_seeds(
         assert t.info == {"k": 1}
         assert len(t.turns) == 1
         assert t.turns[0].reward == 0.5
-    assert probe.closes == 9  # 8 episodes + the env that produced the task family
+    # 8 episodes + the env that produced the task family + the one the recipe was read from
+    assert probe.closes == 10
     assert sorted(probe.seeds) == sorted(t.seed for t in trajs)
 
 
@@ -103,7 +104,7 @@ async def test_failure_at_each_boundary_is_recorded_and_run_continues(
 
     def env_factory() -> Any:
         made.append(1)
-        first = len(made) == 1  # the env that only provides the task family stays healthy
+        first = len(made) <= 2  # the envs for the task family and the recipe stay healthy
         fail_at = where if where in {"reset", "step", "close"} and not first else None
         return kit.FakeEnv(probe, fail_at=fail_at)
 

@@ -12,4 +12,5 @@ def register_envs() -> None:
         "gymforge.envs.arithmetic._env:ArithmeticEnv",
         description="One integer arithmetic question (levels 1-5), answer in \\boxed{}",
         max_turns=1,
+        reward_range=(0.0, 1.0),
     )

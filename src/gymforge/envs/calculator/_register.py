@@ -12,4 +12,5 @@ def register_envs() -> None:
         "gymforge.envs.calculator._env:CalculatorAgentEnv",
         description="Hard arithmetic with a calculate(expression) tool; answer in \\boxed{}",
         max_turns=16,
+        reward_range=(0.0, 1.0),
     )

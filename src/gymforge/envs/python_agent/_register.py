@@ -14,6 +14,7 @@ def register_envs() -> None:
         description="Multi-turn coding: write_file, run_tests (visible), run_python "
         "(sandboxed), submit; hidden unit tests grade solution.py with the other files written",
         max_turns=24,
+        reward_range=(0.0, 1.0),
     )
     register(
         "gymforge/PythonAgent-v0",
@@ -22,4 +23,5 @@ def register_envs() -> None:
         description="PythonAgent as first released: hidden tests see solution.py alone "
         "(a split solution scores 0); use -v1",
         max_turns=24,
+        reward_range=(0.0, 1.0),
     )

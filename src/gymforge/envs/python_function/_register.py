@@ -13,4 +13,5 @@ def register_envs() -> None:
         description="Implement a Python function (5 categories, levels 1-3); hidden unit "
         "tests run in the sandbox",
         max_turns=1,
+        reward_range=(0.0, 1.0),
     )

@@ -10,10 +10,18 @@ import typing
 from gymforge._util._lazy import lazy_exports as _lazy_exports
 
 if typing.TYPE_CHECKING:
-    from gymforge.envs.reasoning._env import MultiStepEnv, ReasoningEnv
+    from gymforge.envs.reasoning._env import (
+        FamilyGrader,
+        MultiStepEnv,
+        ReasoningEnv,
+        family_grader,
+    )
 
-__all__ = ["MultiStepEnv", "ReasoningEnv"]
+__all__ = ["FamilyGrader", "MultiStepEnv", "ReasoningEnv", "family_grader"]
 
 # Names load on first use: the registry runs ``_register.py`` without this package,
 # and `make` imports only the module of the env it builds.
-__getattr__, __dir__ = _lazy_exports(globals(), {"MultiStepEnv": "._env", "ReasoningEnv": "._env"})
+__getattr__, __dir__ = _lazy_exports(
+    globals(),
+    dict.fromkeys(["FamilyGrader", "MultiStepEnv", "ReasoningEnv", "family_grader"], "._env"),
+)

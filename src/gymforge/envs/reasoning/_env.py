@@ -4,7 +4,8 @@ Numeric families (linear equations, fractions, word problems, multi-step) are
 graded by the hardened math grader (`gymforge.graders.math_verified`), so any
 equivalent form counts (``\frac{3}{4}``, ``0.75``). Structured answers (tuples,
 Countdown expressions, knight/knave assignments, Sudoku grids) are graded by the
-family's own verifier through `FamilyGrader`.
+family's own verifier through `FamilyGrader`, built by the registered factory
+`family_grader` so that its recorded config rebuilds it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from typing import Any
 
 from gymforge.env import Env, SingleTurnEnv
 from gymforge.env.authoring import SeedStream, TaskBound, answer_tool_calls, resolve_task
-from gymforge.graders import BuiltinGrader, Grader, final_text, math_verified
+from gymforge.graders import BuiltinGrader, Grader, final_text, math_verified, register_grader
 from gymforge.tasks.reasoning import FAMILIES, MultiStepFamily, ReasoningFamily, final_answer
 from gymforge.types import Info, Message, Score, StepResult, Task, Trajectory
 
-__all__ = ["FamilyGrader", "MultiStepEnv", "ReasoningEnv"]
+__all__ = ["FamilyGrader", "MultiStepEnv", "ReasoningEnv", "family_grader"]
 
 _BY_NAME = {family.name: family for family in FAMILIES}
 _NUMERIC = frozenset({"linear_equations", "fractions", "word_problems", "multi_step"})
@@ -27,16 +28,12 @@ _NUMERIC = frozenset({"linear_equations", "fractions", "word_problems", "multi_s
 class FamilyGrader(BuiltinGrader):
     """Grades the final assistant message with a reasoning family's own scorer.
 
-    Example:
-        >>> from gymforge.tasks.reasoning import CountdownFamily
-        >>> FamilyGrader(CountdownFamily()).config
-        {'factory': 'FamilyGrader', 'args': {'family': 'countdown'}}
+    Build it with `family_grader`, whose recorded config rebuilds it.
     """
 
     def __init__(self, family: ReasoningFamily) -> None:
         super().__init__(family.name)
         self.family = family
-        self.config = {"factory": "FamilyGrader", "args": {"family": family.name}}
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """The family's verdict on the last assistant message."""
@@ -50,8 +47,28 @@ def _family(name: str, difficulty: int | None) -> ReasoningFamily:
         raise ValueError(f"unknown reasoning family {name!r}; known: {sorted(_BY_NAME)}") from None
 
 
+@register_grader
+def family_grader(family: str) -> FamilyGrader:
+    """The grader of a reasoning family by name: the family's own verifier of the answer.
+
+    The verdict depends on the task alone (its level is in the task), so one grader
+    serves every difficulty of the family.
+
+    Args:
+        family: The family's name (``"countdown"``, ``"sudoku4"``, ...).
+
+    Raises:
+        ValueError: Unknown family.
+
+    Example:
+        >>> family_grader("countdown").config
+        {'factory': 'gymforge/family_grader', 'args': {'family': 'countdown'}}
+    """
+    return FamilyGrader(_family(family, None))
+
+
 def _grader_for(family: ReasoningFamily) -> Grader:
-    return math_verified() if family.name in _NUMERIC else FamilyGrader(family)
+    return math_verified() if family.name in _NUMERIC else family_grader(family.name)
 
 
 class ReasoningEnv(SingleTurnEnv):

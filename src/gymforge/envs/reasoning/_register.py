@@ -26,10 +26,12 @@ def register_envs() -> None:
             kwargs={"family": family},
             description=f"{description} (levels 1-5), answer in \\boxed{{}}",
             max_turns=1,
+            reward_range=(0.0, 1.0),
         )
     register(
         "gymforge/MultiStep-v0",
         "gymforge.envs.reasoning._env:MultiStepEnv",
         description="Chained quantities; each stated intermediate value is a verified milestone",
         max_turns=10,
+        reward_range=(0.0, 1.0),
     )

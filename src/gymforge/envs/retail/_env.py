@@ -17,7 +17,7 @@ from gymforge.envs.retail._db import (
     state_digest,
 )
 from gymforge.envs.retail._faults import FaultConfig, FaultInjector
-from gymforge.envs.retail._grading import RetailGrader, world_of
+from gymforge.envs.retail._grading import retail_grader, world_of
 from gymforge.envs.retail._policy import POLICY
 from gymforge.envs.retail._tasks import RetailTaskFamily
 from gymforge.envs.retail._toolkit import mentions
@@ -97,7 +97,7 @@ class RetailEnv(ToolEnv):
             world_config=world_config or WorldConfig(),
             world_file=world_file,
         )
-        super().__init__(family, RetailGrader(), policy=POLICY)
+        super().__init__(family, retail_grader(), policy=POLICY)
         self._fault_config = FaultConfig() if faults is True else (faults or None)
         self._user_spec = user
         self._user_sampling = user_sampling

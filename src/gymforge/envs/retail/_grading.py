@@ -32,9 +32,17 @@ from gymforge.envs.retail._policy import check_policy
 from gymforge.envs.retail._toolkit import mentions
 from gymforge.envs.retail._tools import WRITE_TOOLS, Shop
 from gymforge.envs.retail._world import World, WorldConfig, generate_world, load_world_file
+from gymforge.graders import BuiltinGrader, register_grader
 from gymforge.types import Score, Task, Trajectory
 
-__all__ = ["RetailGrader", "compare_diffs", "replay_diff", "world_config_from", "world_of"]
+__all__ = [
+    "RetailGrader",
+    "compare_diffs",
+    "replay_diff",
+    "retail_grader",
+    "world_config_from",
+    "world_of",
+]
 
 
 def world_config_from(data: Any) -> WorldConfig:
@@ -127,7 +135,7 @@ def compare_diffs(final: list[dict[str, Any]], gold: list[dict[str, Any]]) -> li
     return problems
 
 
-class RetailGrader:
+class RetailGrader(BuiltinGrader):
     """Reward = db x outputs x policy, each 0 or 1, all reported as components.
 
     - ``db``: the final database equals the gold one (field-level diff explained).
@@ -149,7 +157,8 @@ class RetailGrader:
         (0.0, 0.0)
     """
 
-    name = "retail"
+    def __init__(self) -> None:
+        super().__init__("retail")
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Score one finished episode."""
@@ -204,3 +213,14 @@ class RetailGrader:
             components={"db": db, "outputs": out, "policy": pol},
             explanation="\n".join(lines),
         )
+
+
+@register_grader
+def retail_grader() -> RetailGrader:
+    """`RetailGrader`, built so that its recorded config rebuilds it (what `RetailEnv` uses).
+
+    Example:
+        >>> retail_grader().config
+        {'factory': 'gymforge/retail_grader', 'args': {}}
+    """
+    return RetailGrader()

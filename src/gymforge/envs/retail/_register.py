@@ -12,6 +12,7 @@ def register_envs() -> None:
         "gymforge.envs.retail._env:RetailEnv",
         description="Customer service of an online shop: tools, a policy, a scripted customer",
         max_turns=80,
+        reward_range=(0.0, 1.0),
     )
     register(
         "gymforge/Retail-faults-v0",
@@ -19,10 +20,12 @@ def register_envs() -> None:
         kwargs={"faults": True},
         description="Retail-v0 with seeded tool faults (errors, timeouts, partial data, outages)",
         max_turns=80,
+        reward_range=(0.0, 1.0),
     )
     register(
         "gymforge/Shopping-v0",
         "gymforge.envs.retail._shopping:ShoppingEnv",
         description="Buy the item an instruction asks for: search, view, select options, buy",
         max_turns=24,
+        reward_range=(0.0, 1.0),
     )

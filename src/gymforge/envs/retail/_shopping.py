@@ -23,9 +23,17 @@ from gymforge.envs.retail._grading import world_config_from
 from gymforge.envs.retail._toolkit import money
 from gymforge.envs.retail._world import Product, Variant, World, WorldConfig, generate_world
 from gymforge.errors import ToolError
+from gymforge.graders import BuiltinGrader, register_grader
 from gymforge.types import JsonValue, Message, Score, Task, ToolCall, ToolOutcome, Trajectory
 
-__all__ = ["PAGE_SIZE", "ShoppingEnv", "ShoppingGrader", "ShoppingTaskFamily", "search_catalog"]
+__all__ = [
+    "PAGE_SIZE",
+    "ShoppingEnv",
+    "ShoppingGrader",
+    "ShoppingTaskFamily",
+    "search_catalog",
+    "shopping_grader",
+]
 
 PAGE_SIZE = 3
 """Search results per page."""
@@ -144,7 +152,7 @@ def _config_json(cfg: WorldConfig) -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(json.dumps(dataclasses.asdict(cfg))))
 
 
-class ShoppingGrader:
+class ShoppingGrader(BuiltinGrader):
     """WebShop-style reward of the item bought in the transcript (0 when nothing was bought).
 
     Components: ``type`` (the product type asked for), ``options`` (share of asked
@@ -152,7 +160,8 @@ class ShoppingGrader:
     options + price) / (asked options + 1).
     """
 
-    name = "shopping"
+    def __init__(self) -> None:
+        super().__init__("shopping")
 
     async def grade(self, task: Task, trajectory: Trajectory) -> Score:
         """Score the purchase: the episode's calls replayed on a fresh shop say what was bought.
@@ -204,6 +213,17 @@ class ShoppingGrader:
         )
 
 
+@register_grader
+def shopping_grader() -> ShoppingGrader:
+    """`ShoppingGrader`, built so that its recorded config rebuilds it (what `ShoppingEnv` uses).
+
+    Example:
+        >>> shopping_grader().config
+        {'factory': 'gymforge/shopping_grader', 'args': {}}
+    """
+    return ShoppingGrader()
+
+
 class ShoppingEnv(ToolEnv):
     """Shop for an item matching an instruction in the Retail world's catalog.
 
@@ -219,7 +239,7 @@ class ShoppingEnv(ToolEnv):
         self, *, difficulty: int | None = None, world_config: WorldConfig | None = None
     ) -> None:
         super().__init__(
-            ShoppingTaskFamily(difficulty=difficulty, world_config=world_config), ShoppingGrader()
+            ShoppingTaskFamily(difficulty=difficulty, world_config=world_config), shopping_grader()
         )
         self._world: World | None = None
         self._viewing: Product | None = None

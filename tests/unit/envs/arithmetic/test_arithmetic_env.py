@@ -62,7 +62,7 @@ async def test_envs_are_fresh_and_share_one_stateless_grader() -> None:
     assert a.unwrapped is not b.unwrapped
     assert a.grader() is b.grader()
     assert a.grader().config == {
-        "factory": "numeric",
+        "factory": "gymforge/numeric",
         "args": {
             "rel_tol": 1e-9,
             "abs_tol": 1e-9,

@@ -105,9 +105,8 @@ def test_multistep_oracle_states_one_value_per_turn() -> None:
 def test_family_grader_pickles_and_records_its_config() -> None:
     import pickle
 
-    from gymforge.envs.reasoning._env import FamilyGrader
-    from gymforge.tasks.reasoning import Sudoku4Family
+    from gymforge.envs.reasoning import family_grader
 
-    grader = pickle.loads(pickle.dumps(FamilyGrader(Sudoku4Family())))
+    grader = pickle.loads(pickle.dumps(family_grader("sudoku4")))
     assert grader.name == "sudoku4"
-    assert grader.config == {"factory": "FamilyGrader", "args": {"family": "sudoku4"}}
+    assert grader.config == {"factory": "gymforge/family_grader", "args": {"family": "sudoku4"}}
