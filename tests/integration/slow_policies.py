@@ -12,10 +12,13 @@ import asyncio
 import os
 from collections.abc import Sequence
 
-from shadow_oracle import ShadowOracle
-
 from gymforge.policy import Policy, PolicyContext
 from gymforge.types import Message, Sampling, ToolSpec
+
+try:  # run by the CLI, with this folder on PYTHONPATH
+    from shadow_oracle import ShadowOracle
+except ImportError:  # collected by pytest (--doctest-modules) as part of tests.integration
+    from .shadow_oracle import ShadowOracle
 
 DELAY_S = float(os.environ.get("GYMFORGE_TEST_POLICY_DELAY", "0.05"))
 

@@ -87,16 +87,22 @@ def _import_modules(modules: Sequence[str] | None) -> None:
     if cwd not in sys.path and "" not in sys.path:
         sys.path.insert(0, cwd)  # the CLI owns this process; a console script lacks the cwd
     for name in modules:
+        if not all(part.isidentifier() for part in name.split(".")):
+            stem = Path(name).stem
+            raise ConfigError(
+                f"--import {name!r} is not a module name: give the name Python imports it by "
+                f"(e.g. --import {stem} for {stem}.py in the current directory)"
+            )
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
                 raise ConfigError(f"--import {name!r} failed: {_failure(exc)}") from exc
-            stem = name.removesuffix(".py").replace("/", ".").strip(".")
-            hint = f"; give a module name, e.g. --import {stem}" if stem != name else ""
+            stem = name.removesuffix(".py")
+            hint = f"; for the file {name}, give its module name: --import {stem}"
             raise ConfigError(
                 f"--import {name!r}: no module named {exc.name!r} in the current directory "
-                f"({cwd}) or on sys.path{hint}"
+                f"({cwd}) or on sys.path{hint if stem != name else ''}"
             ) from exc
         except Exception as exc:  # the module's own code failed: name it, no traceback
             raise ConfigError(f"--import {name!r} failed: {_failure(exc)}") from exc

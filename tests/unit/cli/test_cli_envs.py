@@ -106,7 +106,8 @@ def test_without_import_the_local_env_is_unknown(capsys: pytest.CaptureFixture[s
     ("module", "expected"),
     [
         ("nope_xyz", "error: --import 'nope_xyz': no module named 'nope_xyz' in the current "),
-        ("myenvs.py", "give a module name, e.g. --import myenvs"),
+        ("myenvs.py", "; for the file myenvs.py, give its module name: --import myenvs"),
+        ("./lib/myenvs.py", "(e.g. --import myenvs for myenvs.py in the current directory)"),
         ("crashing", "error: --import 'crashing' failed: RuntimeError: boom at import ("),
         ("needs_dep", "failed: ModuleNotFoundError: No module named 'no_such_dependency_xyz'"),
     ],
