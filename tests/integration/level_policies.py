@@ -1,8 +1,9 @@
 """Test-only policy for curriculum runs, loaded through ``--policy py:level_policies:capped``.
 
-``capped`` plays the env's reference solution on tasks below level
-``GYMFORGE_TEST_LEVEL_CAP`` (default 3) and a wrong boxed answer at or above it,
-after sleeping ``GYMFORGE_TEST_POLICY_DELAY`` seconds (so a run can be killed mid-way).
+``capped`` plays the episode's reference solution (rebuilt from its context, see
+`shadow_oracle`) on tasks below level ``GYMFORGE_TEST_LEVEL_CAP`` (default 3) and a
+wrong boxed answer at or above it, after sleeping ``GYMFORGE_TEST_POLICY_DELAY`` seconds
+(so a run can be killed mid-way).
 """
 
 from __future__ import annotations
@@ -10,23 +11,23 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from typing import Any
 
-from gymforge.policy import OraclePolicy, Policy
+from gymforge.policy import Policy, PolicyContext
 from gymforge.types import Message, Sampling, ToolSpec
+
+try:  # run by the CLI, with this folder on PYTHONPATH
+    from shadow_oracle import ShadowOracle
+except ImportError:  # collected by pytest (--doctest-modules) as part of tests.integration
+    from .shadow_oracle import ShadowOracle
 
 CAP = int(os.environ.get("GYMFORGE_TEST_LEVEL_CAP", "3"))
 DELAY_S = float(os.environ.get("GYMFORGE_TEST_POLICY_DELAY", "0"))
 
 
-class CappedOracle:
+class CappedOracle(ShadowOracle):
     """Right below level `CAP`, wrong from it on."""
 
     name = "capped-oracle"
-
-    def __init__(self, env: Any) -> None:
-        self._env = env
-        self._oracle = OraclePolicy(env)
 
     async def act(
         self,
@@ -38,11 +39,12 @@ class CappedOracle:
     ) -> Message:
         if DELAY_S:
             await asyncio.sleep(DELAY_S)
-        if (self._env.task.difficulty or 0) < CAP:
-            return await self._oracle.act(messages, tools, seed=seed, sampling=sampling)
+        task = await self.start(messages)
+        if (task.difficulty or 0) < CAP:
+            return await super().act(messages, tools, seed=seed, sampling=sampling)
         return Message.assistant("The answer is \\boxed{no idea}.")
 
 
-def capped(env: Any) -> Policy:
+def capped(context: PolicyContext) -> Policy:
     """Policy factory for ``--policy py:level_policies:capped``."""
-    return CappedOracle(env)
+    return CappedOracle(context)

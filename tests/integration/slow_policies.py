@@ -1,7 +1,8 @@
 """Test-only policies loaded by the CLI through ``--policy py:slow_policies:NAME``.
 
 The subprocess tests put this directory on PYTHONPATH. ``slow_oracle`` plays the
-env's reference solution (so results are deterministic) but sleeps first, which
+episode's reference solution (so results are deterministic; a ``py:`` factory is not
+given the env, so it rebuilds the episode, see `shadow_oracle`) but sleeps first, which
 keeps episodes in flight long enough to interrupt or kill a run mid-way.
 """
 
@@ -11,19 +12,21 @@ import asyncio
 import os
 from collections.abc import Sequence
 
-from gymforge.policy import OraclePolicy, Policy, ReferenceSource
+from gymforge.policy import Policy, PolicyContext
 from gymforge.types import Message, Sampling, ToolSpec
+
+try:  # run by the CLI, with this folder on PYTHONPATH
+    from shadow_oracle import ShadowOracle
+except ImportError:  # collected by pytest (--doctest-modules) as part of tests.integration
+    from .shadow_oracle import ShadowOracle
 
 DELAY_S = float(os.environ.get("GYMFORGE_TEST_POLICY_DELAY", "0.05"))
 
 
-class SlowOracle:
+class SlowOracle(ShadowOracle):
     """The oracle, `DELAY_S` seconds late on every turn."""
 
     name = "slow-oracle"
-
-    def __init__(self, source: ReferenceSource) -> None:
-        self._oracle = OraclePolicy(source)
 
     async def act(
         self,
@@ -34,9 +37,9 @@ class SlowOracle:
         sampling: Sampling,
     ) -> Message:
         await asyncio.sleep(DELAY_S)
-        return await self._oracle.act(messages, tools, seed=seed, sampling=sampling)
+        return await super().act(messages, tools, seed=seed, sampling=sampling)
 
 
-def slow_oracle(source: ReferenceSource) -> Policy:
+def slow_oracle(context: PolicyContext) -> Policy:
     """Policy factory for ``--policy py:slow_policies:slow_oracle``."""
-    return SlowOracle(source)
+    return SlowOracle(context)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -13,10 +16,12 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from gymforge.cli._render import curriculum_line, fmt, summary_table, transcript
-from gymforge.errors import ConfigError, GymforgeError, NotFoundError
+from gymforge.errors import ConfigError, EnvError, GymforgeError, NotFoundError
 from gymforge.rollout import (
     ENV_DEFAULT,
     CurriculumSpec,
@@ -37,6 +42,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain text: as rich markup, "gymforge[server]" would lose "[server]".
+    rich_markup_mode=None,
 )
 
 _out = Console()
@@ -47,11 +54,67 @@ def _say(message: str) -> None:
     _err.print(message, markup=False, soft_wrap=True)
 
 
+def _failure(exc: BaseException) -> str:
+    """``Type: message (file:line)``, the line being where it was raised."""
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f" ({exc.filename}:{exc.lineno})"
+    elif exc.__traceback__ is not None:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" ({frame.filename}:{frame.lineno})"
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+_ImportOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--import",
+        metavar="MODULE",
+        help="Import MODULE first (repeatable), e.g. a local file that registers envs; "
+        "the current directory is searched.",
+    ),
+]
+
+
+def _import_modules(modules: Sequence[str] | None) -> None:
+    """Import each `--import` module, with the current directory on ``sys.path``.
+
+    Raises:
+        ConfigError: A module is not found or fails while importing; names it.
+    """
+    if not modules:
+        return
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)  # the CLI owns this process; a console script lacks the cwd
+    for name in modules:
+        if not all(part.isidentifier() for part in name.split(".")):
+            stem = Path(name).stem
+            raise ConfigError(
+                f"--import {name!r} is not a module name: give the name Python imports it by "
+                f"(e.g. --import {stem} for {stem}.py in the current directory)"
+            )
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
+                raise ConfigError(f"--import {name!r} failed: {_failure(exc)}") from exc
+            stem = name.removesuffix(".py")
+            hint = f"; for the file {name}, give its module name: --import {stem}"
+            raise ConfigError(
+                f"--import {name!r}: no module named {exc.name!r} in the current directory "
+                f"({cwd}) or on sys.path{hint if stem != name else ''}"
+            ) from exc
+        except Exception as exc:  # the module's own code failed: name it, no traceback
+            raise ConfigError(f"--import {name!r} failed: {_failure(exc)}") from exc
+
+
 @app.command("list")
-def list_command() -> None:
+def list_command(import_: _ImportOption = None) -> None:
     """List registered envs with their versions and descriptions."""
     from gymforge.env import list_envs
 
+    _import_modules(import_)
     specs = list_envs()
     table = Table(title="gymforge envs", header_style="bold")
     # Ids are copied into commands: never truncate them; the description wraps instead.
@@ -61,7 +124,7 @@ def list_command() -> None:
     table.add_column("description", ratio=1)
     for spec in specs:
         max_turns = "-" if spec.max_turns is None else str(spec.max_turns)
-        table.add_row(spec.id, f"v{spec.version}", max_turns, spec.description)
+        table.add_row(Text(spec.id), f"v{spec.version}", max_turns, Text(spec.description))
     _out.print(table)
 
 
@@ -71,27 +134,22 @@ def show_command(
         str, typer.Argument(metavar="ENV", help="Env id, e.g. gymforge/Arithmetic-v0.")
     ],
     seed: Annotated[int, typer.Option(help="Seed of the sample task.")] = 0,
+    import_: _ImportOption = None,
 ) -> None:
     """Show an env: its tools and their schemas, its policy text, a sample task."""
-    from gymforge.env import make, spec
+    from gymforge.env import spec
 
+    _import_modules(import_)
     env_spec = spec(env_id)
-    env = make(env_id)
-
-    async def opening() -> tuple[Any, Any, Any]:
-        try:
-            observation, info = await env.reset(seed=seed)
-            return observation, info, env.task
-        finally:
-            await env.close()
-
-    observation, info, task = asyncio.run(opening())
-    _out.print(f"[bold]{env_spec.id}[/bold]  v{env_spec.version}  {env_spec.description}")
+    observation, info, task = asyncio.run(_opening(env_id, seed))
+    _out.print(
+        f"[bold]{escape(env_spec.id)}[/bold]  v{env_spec.version}  {escape(env_spec.description)}"
+    )
     _out.print(f"max turns: {env_spec.max_turns}  nondeterministic: {env_spec.nondeterministic}")
     _out.print(f"\n[bold]tools[/bold] ({len(info.tools)})")
     for tool in info.tools:
         writes = "  [yellow](writes)[/yellow]" if tool.writes else ""
-        _out.print(f"[cyan]{tool.name}[/cyan]{writes}: {tool.description}")
+        _out.print(f"[cyan]{escape(tool.name)}[/cyan]{writes}: {escape(tool.description)}")
         _out.print_json(json.dumps(tool.parameters))
     if not info.tools:
         _out.print("(none: the agent answers in text)")
@@ -103,6 +161,34 @@ def show_command(
     for message in observation:
         _out.print(f"[bold]{message.role}[/bold]: ", end="")
         _out.print(message.content or "", markup=False)
+
+
+async def _opening(env_id: str, seed: int) -> tuple[Any, Any, Any]:
+    """Build `env_id`, reset it at `seed`, close it: (observation, info, task).
+
+    Raises:
+        EnvError: The env's own code failed (constructor, reset, task, close); one line.
+    """
+    from gymforge.env import make
+
+    stage = "failed to build"
+    try:
+        env = make(env_id)
+    except GymforgeError:
+        raise
+    except Exception as exc:  # the env author's code: say where, without a traceback
+        raise EnvError(f"env {env_id} {stage}: {_failure(exc)}") from exc
+    try:
+        stage = f"failed on reset(seed={seed})"
+        observation, info = await env.reset(seed=seed)
+        task = env.task
+        stage = "failed to close"
+        await env.close()
+    except GymforgeError:
+        raise
+    except Exception as exc:
+        raise EnvError(f"env {env_id} {stage}: {_failure(exc)}") from exc
+    return observation, info, task
 
 
 def _parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
@@ -127,8 +213,9 @@ def run_command(
     policy: Annotated[
         str,
         typer.Option(
-            help="oracle, random, local, local:FILE.gguf, openai:MODEL, openai:MODEL@URL, "
-            "py:module:factory"
+            help="oracle, nothing, random, local, local:FILE.gguf, openai:MODEL, "
+            "openai:MODEL@URL, py:module:factory, or an installed plugin's kind "
+            "(docs/policy.md)"
         ),
     ] = "oracle",
     tasks: Annotated[
@@ -225,8 +312,10 @@ def run_command(
         float | None,
         typer.Option(help="An episode succeeds when its reward is >= this [1.0]."),
     ] = None,
+    import_: _ImportOption = None,
 ) -> None:
     """Roll out a policy on an env, write trajectories, print and save a summary."""
+    _import_modules(import_)
     spec = _curriculum_spec(
         curriculum,
         window=curriculum_window,
@@ -409,12 +498,10 @@ def serve_command(
     max_body_bytes: Annotated[
         int, typer.Option(min=1024, help="Largest request body or WebSocket message.")
     ] = 1_048_576,
-    import_: Annotated[
-        list[str] | None,
-        typer.Option("--import", help="Module to import first, for the envs it registers."),
-    ] = None,
+    import_: _ImportOption = None,
 ) -> None:
     """Serve every registered env over HTTP and WebSocket (needs gymforge[server])."""
+    _import_modules(import_)
     from gymforge.server import ServerConfig, serve
 
     tokens = tuple(t for t in (token or []) if t)
@@ -436,7 +523,7 @@ def serve_command(
 
     where = f"http://{host}:{port}"
     _say(f"serving {len(list_envs())} envs on {where} (spec: {where}/openapi.json)")
-    serve(config, host=host, port=port, imports=tuple(import_ or ()))
+    serve(config, host=host, port=port)
 
 
 def _find_episode(

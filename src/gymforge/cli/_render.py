@@ -1,4 +1,8 @@
-"""Terminal rendering for the CLI: summary tables and readable transcripts."""
+"""Terminal rendering for the CLI: summary tables and readable transcripts.
+
+Data (ids, names, descriptions, answers) goes to rich as `Text`, never as markup, so
+brackets in it ("gymforge[server]", "[x]") print as written.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ def fmt(value: float | None, digits: int = 3) -> str:
 
 def summary_table(summary: Summary, *, title: str) -> Table:
     """The run summary as a two-column table (metric, value)."""
-    table = Table(title=title, show_header=True, header_style="bold")
+    table = Table(title=Text(title), show_header=True, header_style="bold")
     table.add_column("metric")
     table.add_column("value", justify="right")
     rows: list[tuple[str, str]] = [
@@ -60,7 +64,7 @@ def summary_table(summary: Summary, *, title: str) -> Table:
         )
     )
     for name, value in rows:
-        table.add_row(name, value)
+        table.add_row(Text(name), Text(value))
     warning = range_warning(summary)
     if warning is not None:
         table.add_row(Text("warning", style="bold red"), Text(warning, style="red"))
@@ -127,23 +131,26 @@ def _message_body(message: Message) -> Text:
 def transcript(console: Console, t: Trajectory) -> None:
     """Print one episode readably: header, messages, turns, score, error."""
     console.print(
-        f"[bold]{t.task_id}#{t.sample}[/bold]  env={t.env_id}  policy={t.policy}  seed={t.seed}"
-        f"  run={t.run_id}"
+        Text.assemble(
+            (f"{t.task_id}#{t.sample}", "bold"),
+            f"  env={t.env_id}  policy={t.policy}  seed={t.seed}  run={t.run_id}",
+        )
     )
-    console.print(f"task answer: {json.dumps(t.task.answer)}  difficulty: {t.task.difficulty}")
+    console.print(
+        f"task answer: {json.dumps(t.task.answer)}  difficulty: {t.task.difficulty}", markup=False
+    )
     styles = {"system": "magenta", "user": "green", "assistant": "blue", "tool": "yellow"}
     for message in t.messages:
-        title = message.role + (f" ({message.name})" if message.name else "")
+        title = Text(message.role + (f" ({message.name})" if message.name else ""))
         console.print(Panel(_message_body(message), title=title, border_style=styles[message.role]))
     status = "terminated" if t.terminated else "truncated" if t.truncated else "unfinished"
     console.print(f"turns: {len(t.turns)} ({status})  reward: {fmt(t.reward)}")
     if t.score is not None:
         parts = ", ".join(f"{k}={fmt(v)}" for k, v in t.score.components.items())
-        console.print(f"score: {fmt(t.score.value)} {parts}  {t.score.explanation}".rstrip())
+        line = f"score: {fmt(t.score.value)} {parts}  {t.score.explanation}".rstrip()
+        console.print(line, markup=False)
     if t.milestones:
-        console.print(f"milestones: {json.dumps(t.milestones)}")
+        console.print(f"milestones: {json.dumps(t.milestones)}", markup=False)
     if t.error is not None:
-        console.print(
-            f"[red]error at {t.error.boundary}: {t.error.type}: {t.error.message}[/red]",
-            highlight=False,
-        )
+        error = f"error at {t.error.boundary}: {t.error.type}: {t.error.message}"
+        console.print(Text(error, style="red"), highlight=False)

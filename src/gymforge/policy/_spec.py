@@ -1,166 +1,146 @@
 """Policy specs: the one-line strings that choose a policy (``--policy openai:MODEL@URL``).
 
-Grammar::
+A spec is ``KIND`` or ``KIND:ARGUMENT``; the kind comes from the ``gymforge.policies``
+entry-point group (`policy_kinds`). gymforge's own kinds::
 
+    oracle                     the env's reference solution (the only policy given the env)
+    nothing                    the do-nothing baseline: empty text, no calls, every turn
+    random                     seeded random tool calls and text
     local                      the bundled SmolLM2-135M-Instruct GGUF, in-process
     local:PATH                 another GGUF file, in-process
-    oracle                     the env's reference solution
-    random                     seeded random tool calls and text
     openai:MODEL               OpenAI's API (key from $OPENAI_API_KEY)
     openai:MODEL@BASE_URL      any OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
+    py:module:factory          your own factory (context: PolicyContext) -> Policy
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
-from urllib.parse import urlsplit
 
 from gymforge.errors import ConfigError
-from gymforge.policy._base import Policy, ReferenceSource
-from gymforge.policy._local import LocalPolicy
-from gymforge.policy._openai import OpenAIPolicy
-from gymforge.policy._oracle import OraclePolicy
-from gymforge.policy._random import RandomPolicy
+from gymforge.policy._context import OracleFactory, PolicyFactory
+from gymforge.policy._kinds import ORACLE, PolicyKind
+from gymforge.policy._registry import lookup_kind, policy_kinds
 
-__all__ = ["PolicyFactory", "PolicySpec", "make_policy_factory", "parse_policy_spec"]
-
-PolicyKind = Literal["local", "oracle", "random", "openai"]
-PolicyFactory = Callable[[ReferenceSource], Policy]
-"""Makes the policy for one episode from that episode's env (its reference source)."""
-
-_KINDS: tuple[PolicyKind, ...] = ("local", "oracle", "random", "openai")
-VALID_FORMS = (
-    "local",
-    "local:/path/model.gguf",
-    "oracle",
-    "random",
-    "openai:MODEL",
-    "openai:MODEL@BASE_URL",
-)
+__all__ = ["PolicySpec", "make_policy_factory", "parse_policy_spec", "valid_forms"]
 
 
 @dataclass(frozen=True)
 class PolicySpec:
-    """A parsed policy spec.
+    """A parsed policy spec: its kind and the argument after ':'.
 
     Example:
         >>> parse_policy_spec("openai:qwen2.5@http://127.0.0.1:8000/v1")
-        PolicySpec(kind='openai', model='qwen2.5', base_url='http://127.0.0.1:8000/v1', path=None)
-        >>> str(parse_policy_spec("local"))
+        PolicySpec(kind='openai', argument='qwen2.5@http://127.0.0.1:8000/v1')
+        >>> str(parse_policy_spec(" local "))
         'local'
     """
 
-    kind: PolicyKind
-    """Which backend."""
-    model: str | None = None
-    """For ``openai``: the model name."""
-    base_url: str | None = None
-    """For ``openai``: the server URL; None means OpenAI's API."""
-    path: str | None = None
-    """For ``local``: the GGUF file; None means the bundled SmolLM2."""
+    kind: str
+    """The kind's name, e.g. "openai"."""
+    argument: str | None = None
+    """What follows the first ':' (None when there is no ':')."""
 
     def __str__(self) -> str:
-        if self.kind == "openai":
-            return f"openai:{self.model}" + (f"@{self.base_url}" if self.base_url else "")
-        if self.kind == "local" and self.path:
-            return f"local:{self.path}"
-        return self.kind
+        return self.kind if self.argument is None else f"{self.kind}:{self.argument}"
+
+
+def valid_forms() -> list[str]:
+    """Every spec form of every kind: gymforge's own, then installed plugins'.
+
+    Example:
+        >>> valid_forms()[:3]
+        ['oracle', 'nothing', 'random']
+    """
+    return [form for kind in policy_kinds() for form in kind.forms]
 
 
 def _bad(spec: str, problem: str) -> ConfigError:
-    forms = ", ".join(VALID_FORMS)
+    forms = ", ".join(valid_forms())
     return ConfigError(f"invalid policy spec {spec!r}: {problem}. Valid forms: {forms}")
 
 
+def _kind(spec: str, name: str) -> PolicyKind:
+    found = lookup_kind(name)
+    if found is not None:
+        return found
+    names = [kind.name for kind in policy_kinds()]
+    near = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.6)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    raise _bad(spec, f"unknown policy kind {name!r}{hint}")
+
+
 def parse_policy_spec(spec: str) -> PolicySpec:
-    """Parse a policy spec string (grammar in the module docstring).
+    """Parse a policy spec string and check its argument, building nothing.
 
     Raises:
         TypeError: `spec` is not a string.
-        ConfigError: The spec is malformed; the message says why, lists the valid forms
-            and suggests the nearest kind for a misspelt one.
+        ConfigError: The spec is malformed; the message says why, lists every valid
+            form (plugins' included) and suggests the nearest kind for a misspelt one.
 
     Example:
-        >>> parse_policy_spec("local:/models/m.gguf").path
+        >>> parse_policy_spec("local:/models/m.gguf").argument
         '/models/m.gguf'
         >>> parse_policy_spec("locl")
         Traceback (most recent call last):
         ...
         gymforge.errors.ConfigError: invalid policy spec 'locl': unknown policy kind 'locl' \
-(did you mean 'local'?). Valid forms: local, local:/path/model.gguf, oracle, random, \
-openai:MODEL, openai:MODEL@BASE_URL
+(did you mean 'local'?). Valid forms: oracle, nothing, random, local, \
+local:/path/model.gguf, openai:MODEL, openai:MODEL@BASE_URL, py:module:factory
     """
     if not isinstance(spec, str):
         raise TypeError(f"a policy spec must be a str, got {type(spec).__name__}")
     text = spec.strip()
     if not text:
         raise _bad(spec, "it is empty")
-    kind, colon, rest = text.partition(":")
-    if kind not in _KINDS:
-        near = difflib.get_close_matches(kind.lower(), _KINDS, n=1, cutoff=0.6)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise _bad(spec, f"unknown policy kind {kind!r}{hint}")
-    if kind in ("oracle", "random"):
-        if colon:
-            raise _bad(spec, f"{kind!r} takes no argument after ':'")
-        return PolicySpec(kind=kind)
-    if kind == "local":
-        if colon and not rest.strip():
-            raise _bad(spec, "'local:' needs a GGUF file path after ':' (or use plain 'local')")
-        return PolicySpec(kind="local", path=rest.strip() or None)
-    return _parse_openai(spec, colon, rest)
-
-
-def _parse_openai(spec: str, colon: str, rest: str) -> PolicySpec:
-    if not colon or not rest.strip():
-        raise _bad(spec, "'openai' needs a model name: openai:MODEL or openai:MODEL@BASE_URL")
-    model, at, url = rest.partition("@")
-    model, url = model.strip(), url.strip()
-    if not model:
-        raise _bad(spec, "the model name before '@' is empty")
-    if at and not url:
-        raise _bad(spec, "the base URL after '@' is empty")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise _bad(
-                spec,
-                f"the base URL {url!r} must be an http(s) URL such as http://127.0.0.1:8000/v1",
-            )
-    return PolicySpec(kind="openai", model=model, base_url=url or None)
+    name, colon, rest = text.partition(":")
+    kind = _kind(spec, name)
+    parsed = PolicySpec(kind=kind.name, argument=rest if colon else None)
+    try:
+        kind.check(parsed.argument)
+    except ValueError as exc:
+        raise _bad(spec, str(exc)) from None
+    return parsed
 
 
 def make_policy_factory(spec: str | PolicySpec) -> PolicyFactory:
-    """A factory ``(source) -> Policy`` for the rollout engine, from a spec.
+    """The policy factory of a spec, for the rollout engine (``gymforge run --policy``).
 
-    Every episode gets the same shared instance (one model, one HTTP client, one
-    concurrency cap), except ``oracle``: each episode gets a new `OraclePolicy` bound to
-    its own env. The shared instance is built here, so a bad spec, a missing model file
-    or a missing runtime fails before any episode starts.
+    Shared backends (``random``, ``nothing``, ``local``, ``openai``) hand every episode
+    one instance (one model, one HTTP client, one concurrency cap), built here, so a bad
+    spec, a missing model file or a missing runtime fails before any episode starts.
+    ``oracle`` is an `OracleFactory`: the only factory the engine gives the env. A
+    ``py:`` factory or a plugin kind is called with each episode's `PolicyContext`;
+    one that turns out to be an `OracleFactory` is refused.
 
     Raises:
-        ConfigError: The spec is malformed or its backend cannot be set up.
+        ConfigError: The spec is malformed, names nothing importable, or its backend
+            cannot be set up.
 
     Example:
-        >>> factory = make_policy_factory("random")
-        >>> factory(None) is factory(None)
+        >>> from gymforge.policy import PolicyContext
+        >>> factory = make_policy_factory("nothing")
+        >>> context = PolicyContext(env_id="a/B-v0", run_id="r", task_id="t", sample=0, seed=1)
+        >>> factory(context) is factory(context)
         True
     """
     parsed = spec if isinstance(spec, PolicySpec) else parse_policy_spec(spec)
-    if parsed.kind == "oracle":
-        return OraclePolicy
-    shared: Policy
-    if parsed.kind == "random":
-        shared = RandomPolicy()
-    elif parsed.kind == "local":
-        shared = LocalPolicy(model_path=parsed.path)
-    else:
-        shared = OpenAIPolicy(parsed.model or "", base_url=parsed.base_url)
-
-    def factory(source: ReferenceSource) -> Policy:
-        return shared
-
+    text = str(parsed)
+    kind = _kind(text, parsed.kind)
+    try:
+        kind.check(parsed.argument)
+        factory = kind.make(parsed.argument)
+    except ValueError as exc:
+        raise _bad(text, str(exc)) from None
+    if isinstance(factory, OracleFactory) and kind is not ORACLE:
+        raise ConfigError(
+            f"policy spec {text!r} made an OracleFactory, but only the 'oracle' spec is given "
+            "the env: a py: or plugin factory is called with a PolicyContext, never the task"
+        )
+    if not callable(factory) and not isinstance(factory, OracleFactory):
+        raise ConfigError(
+            f"policy spec {text!r}: the kind {kind.name!r} made a {type(factory).__name__}, "
+            "not a policy factory (a callable (context: PolicyContext) -> Policy)"
+        )
     return factory

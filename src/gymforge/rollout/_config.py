@@ -62,8 +62,9 @@ class RunConfig(BaseModel):
     env_kwargs: dict[str, JsonValue] = Field(default_factory=dict)
     """Keyword arguments for `gymforge.env.make` (part of the run's identity)."""
     policy: str = "oracle"
-    """Policy spec: "oracle", "random", "scripted:...", "openai:MODEL@URL", "local", or
-    "py:module:factory" (a callable taking the env and returning a `Policy`)."""
+    """Policy spec (`gymforge.policy.parse_policy_spec`): "oracle", "nothing", "random",
+    "local[:GGUF]", "openai:MODEL[@URL]", "py:module:factory" (a callable taking the
+    episode's `PolicyContext` and returning a `Policy`), or a plugin's kind."""
     num_tasks: int | None = Field(default=None, ge=1)
     """How many tasks: the first N of the task file or of the env's family at `seed`.
     None means every task of the file, or `DEFAULT_NUM_TASKS` from the family."""

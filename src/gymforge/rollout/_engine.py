@@ -15,7 +15,8 @@ from gymforge._util import atomic_write_text
 from gymforge.env import Env, make
 from gymforge.env import spec as env_spec
 from gymforge.errors import ConfigError, PolicyError, PolicyOutputError
-from gymforge.policy import Policy, PolicyFactory, make_policy_factory
+from gymforge.policy import Policy, PolicyContext, PolicyFactory, episode_policy
+from gymforge.policy import make_policy_factory as resolve_policy
 from gymforge.rollout._boundary import Boundary, BoundaryFailure, classify
 from gymforge.rollout._config import DEFAULT_NUM_TASKS, RunConfig, RunReport, RunResult
 from gymforge.rollout._curriculum import (
@@ -71,28 +72,6 @@ logger = logging.getLogger(__name__)
 
 EnvFactory = Callable[[], "Env"]
 """Builds a fresh env for one episode."""
-
-
-def resolve_policy(spec: str) -> PolicyFactory:
-    """The policy factory for a spec; "py:module:attr" names any factory importable by path.
-
-    Raises:
-        ConfigError: The spec is malformed or names nothing importable.
-    """
-    if spec.startswith("py:"):
-        module_name, _, attr = spec[3:].partition(":")
-        if not module_name or not attr:
-            raise ConfigError(f"policy spec {spec!r}: expected 'py:module:factory'")
-        try:
-            factory = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(
-                f"policy spec {spec!r}: cannot import {attr} from {module_name}: {exc}"
-            ) from exc
-        if not callable(factory):
-            raise ConfigError(f"policy spec {spec!r}: {module_name}.{attr} is not callable")
-        return factory  # type: ignore[no-any-return]
-    return make_policy_factory(spec)
 
 
 def default_env_factory(config: RunConfig) -> EnvFactory:
@@ -295,7 +274,8 @@ class _Episode:
         except Exception as exc:  # what `boundary("env")` does, without its awaits
             raise BoundaryFailure(classify("env", exc)) from exc
         try:
-            policy = self.policy_factory(env)
+            context = PolicyContext(self.config.env_id, self.run_id, task.id, sample, seed)
+            policy = episode_policy(self.policy_factory, context, env)
         except Exception as exc:
             raise BoundaryFailure(classify("policy", exc)) from exc
         if self.owned_policies is not None and callable(getattr(policy, "aclose", None)):
@@ -440,7 +420,8 @@ async def run_async(
 
     Args:
         config: What to run and where to write it.
-        policy_factory: Builds each episode's policy from its env; default from `config.policy`.
+        policy_factory: Builds each episode's policy from its `PolicyContext` (only an
+            `OracleFactory` is given the env); default from `config.policy`.
         env_factory: Builds a fresh env per episode; default `gymforge.env.make(config.env_id)`.
         grader: Grades every episode; default the env's own `grader()`.
         progress: Show a progress bar on stderr (None: only when stderr is a TTY).

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from gymforge._util import derive_seed
 from gymforge.errors import ConfigError, ResumeError
+from gymforge.policy import OracleFactory
 from gymforge.rollout import (
     CurriculumSpec,
     RunConfig,
@@ -117,7 +118,7 @@ async def _run(
     return await run_async(  # type: ignore[no-any-return]
         cfg,
         env_factory=lambda: Env(probe),
-        policy_factory=lambda env: CappedPolicy(env, **policy),
+        policy_factory=OracleFactory(lambda env: CappedPolicy(env, **policy)),
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from gymforge._util import derive_seed
 from gymforge.errors import PolicyError, ResumeError
+from gymforge.policy import OracleFactory
 from gymforge.rollout import RunConfig, read_trajectories, run_async, scan_trajectories
 from gymforge.types import TRAJECTORY_SCHEMA_VERSION
 
@@ -31,7 +32,7 @@ async def _run(kit: SimpleNamespace, cfg: RunConfig, probe: Any = None, **kw: An
     return await run_async(
         cfg,
         env_factory=lambda: kit.FakeEnv(probe, **env_kw),
-        policy_factory=lambda env: kit.OraclePolicy(env, **pol_kw),
+        policy_factory=OracleFactory(lambda env: kit.OraclePolicy(env, **pol_kw)),
         **kw,
     )
 
@@ -114,7 +115,7 @@ async def test_failure_at_each_boundary_is_recorded_and_run_continues(
 
     grader = kit.FakeGrader(fail=where == "grader")
     result = await run_async(
-        cfg, env_factory=env_factory, policy_factory=policy_factory, grader=grader
+        cfg, env_factory=env_factory, policy_factory=OracleFactory(policy_factory), grader=grader
     )
     trajs = read_trajectories(cfg.out)
     assert len(trajs) == 8
@@ -139,7 +140,7 @@ async def test_only_failing_episodes_are_marked(kit: SimpleNamespace, tmp_path: 
         return Flaky(env)
 
     result = await run_async(
-        cfg, env_factory=lambda: kit.FakeEnv(probe), policy_factory=policy_factory
+        cfg, env_factory=lambda: kit.FakeEnv(probe), policy_factory=OracleFactory(policy_factory)
     )
     trajs = read_trajectories(cfg.out)
     failed = {t.key for t in trajs if t.error is not None}
@@ -309,7 +310,7 @@ async def test_wrong_return_types_are_blamed_on_their_boundary(
             return {"role": "assistant", "content": "0"}
 
     await run_async(
-        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()), policy_factory=lambda env: Bad(env)
+        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()), policy_factory=OracleFactory(Bad)
     )
     (t,) = read_trajectories(cfg.out)
     assert t.error is not None
@@ -330,7 +331,7 @@ async def test_nested_boundary_keeps_its_classification(
                 raise RuntimeError("tool crashed")
 
     await run_async(
-        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()), policy_factory=lambda env: Sandboxed(env)
+        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe()), policy_factory=OracleFactory(Sandboxed)
     )
     (t,) = read_trajectories(cfg.out)
     assert t.error is not None
@@ -436,7 +437,9 @@ async def test_policy_sees_per_turn_seeds(kit: SimpleNamespace, tmp_path: Path) 
         return policies[-1]
 
     await run_async(
-        cfg, env_factory=lambda: kit.FakeEnv(kit.Probe(), turns=3), policy_factory=policy_factory
+        cfg,
+        env_factory=lambda: kit.FakeEnv(kit.Probe(), turns=3),
+        policy_factory=OracleFactory(policy_factory),
     )
     (t,) = read_trajectories(cfg.out)
     assert policies[0].seeds == [derive_seed(t.seed, turn) for turn in range(3)]

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 import pytest
 
+from gymforge.policy import OracleFactory
 from gymforge.rollout import (
     RunConfig,
     TrajectoryWriter,
@@ -140,7 +141,7 @@ async def test_report_and_result_equal_the_statistics_of_the_whole_file(
         return await run_async(
             RunConfig(num_tasks=num_tasks, **base),
             env_factory=lambda: kit.FakeEnv(probe, **env_kw),
-            policy_factory=lambda env: kit.OraclePolicy(env, sleep=0.001),
+            policy_factory=OracleFactory(lambda env: kit.OraclePolicy(env, sleep=0.001)),
         )
 
     await go(2, fail_at="step")  # failed episodes first: errors in the resumed statistics
@@ -246,7 +247,7 @@ async def test_engine_lines_are_exactly_to_json_line(kit: SimpleNamespace, tmp_p
     await run_async(
         RunConfig(env_id="fake/Fake-v0", policy="fake", num_tasks=3, group_size=2, out=out),
         env_factory=lambda: kit.FakeEnv(probe, turns=2 * JSON_EVERY + 1),
-        policy_factory=lambda env: kit.OraclePolicy(env),
+        policy_factory=OracleFactory(kit.OraclePolicy),
     )
     lines = out.read_bytes().splitlines(keepends=True)
     assert len(lines) == 6  # long episodes: lines put together from pieces

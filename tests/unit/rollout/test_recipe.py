@@ -13,6 +13,7 @@ import pytest
 
 from gymforge.env import _registry, make, register
 from gymforge.graders import exact_match, grader_from_config
+from gymforge.policy import OracleFactory
 from gymforge.rollout import RewardRecipe, RunConfig, RunReport, run_async, summarize
 
 
@@ -90,7 +91,7 @@ async def test_an_env_without_spec_and_an_unregistered_grader(
     manifest, report = await _logs(
         cfg,
         env_factory=lambda: kit.FakeEnv(kit.Probe()),
-        policy_factory=lambda env: kit.OraclePolicy(env),
+        policy_factory=OracleFactory(lambda env: kit.OraclePolicy(env)),
     )
     assert manifest["recipe"] == {
         "env": None,
@@ -121,7 +122,7 @@ async def test_rewards_outside_the_declared_range_are_counted(
     def policy(env: Any) -> Any:  # right on task 0 (reward 1.0), wrong elsewhere (0.0)
         return kit.OraclePolicy(env, wrong=env.task.answer != 0)
 
-    result = await run_async(cfg, policy_factory=lambda env: _Lazy(policy, env))
+    result = await run_async(cfg, policy_factory=OracleFactory(lambda env: _Lazy(policy, env)))
     check = result.summary.reward_range
     assert check is not None
     assert (check.low, check.high, check.outside) == (0.0, 0.5, 2)

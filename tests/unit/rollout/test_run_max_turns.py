@@ -11,6 +11,7 @@ import gymnasium
 import pytest
 
 from gymforge.env import _registry, register
+from gymforge.policy import OracleFactory
 from gymforge.rollout import (
     ENV_DEFAULT,
     RunConfig,
@@ -38,7 +39,7 @@ def long_env(kit: SimpleNamespace) -> Iterator[str]:
 
 async def _turns(kit: SimpleNamespace, tmp_path: Path, **kw: Any) -> list[tuple[int, bool]]:
     cfg = RunConfig(env_id=LONG, num_tasks=2, out=tmp_path / f"{len(kw)}{kw}.jsonl", **kw)
-    await run_async(cfg, policy_factory=lambda env: kit.OraclePolicy(env))
+    await run_async(cfg, policy_factory=OracleFactory(lambda env: kit.OraclePolicy(env)))
     return [(len(t.turns), t.truncated) for t in read_trajectories(cfg.out)]
 
 
