@@ -9,9 +9,17 @@ Observations and actions are strings:
   assistant message ``{"content": ..., "tool_calls": [...]}``, one call
   ``{"name": ..., "arguments": ...}``, or a list of such calls (see `parse_action`).
 
-``info`` is the env's `Info` as a plain dict. When the episode ends the adapter
-grades it with the env's grader (``grade=True``): the score's value is added to
-the last step's reward and the whole `Score` is ``info["score"]``.
+``info`` is the env's `Info` as a plain dict.
+
+**Rewards.** An episode's return is the grader's value and nothing else (it is
+`Trajectory.reward`), so the adapter pays every step's env reward as it comes
+and, on the step that ends the episode (terminated or truncated), pays the rest
+of the grade: ``score.value`` minus the step rewards already paid this episode.
+The rewards of an episode through Gymnasium therefore sum to the grader's value
+(up to the rounding of a float sum), and the whole `Score` is ``info["score"]``.
+An undecided grader (``value=None``, shown in ``info["score"]``) and
+``grade=False`` pay the step rewards only. docs/env.md ("Gymnasium adapter")
+states the same rule for users; everything else links there.
 """
 
 from __future__ import annotations
@@ -177,7 +185,8 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         env_id: Registered id to `make` (with `kwargs`), or None when `env` is given.
         env: An env instance to adapt instead.
         render_mode: Must be None (there is nothing to render).
-        grade: Grade finished episodes into the last reward and ``info["score"]``.
+        grade: Grade finished episodes: the last reward completes the episode's
+            return to the grade (see the module docstring), and ``info["score"]``.
         max_observation_length: Bound of the observation space.
         max_action_length: Bound of the action space.
         **kwargs: Keyword arguments for `make`.
@@ -218,20 +227,30 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         self.observation_space = AnyText(max_observation_length)
         self.action_space = AnyText(max_action_length)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._helper: ThreadPoolExecutor | None = None
+        """The one thread the env runs on from the first call made inside a running loop."""
         self._messages: list[Message] = []
         self._turns: list[Turn] = []
+        self._paid = 0.0
+        """Rewards paid this episode (the last step pays the grade minus this)."""
         self._seed = 0
         self._closed = False
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
-        if self._loop is None or self._loop.is_closed():
-            self._loop = asyncio.new_event_loop()
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return self._loop.run_until_complete(coro)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(self._loop.run_until_complete, coro).result()
+        """Run `coro` to its end on the adapter's loop.
+
+        From inside a running loop (a notebook, an async test) the loop runs on the
+        helper thread, and from then on every call does, so an env that holds
+        thread-bound state (an SQLite connection) always sees the same thread.
+        """
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.new_event_loop()
+        if self._helper is None:
+            if asyncio._get_running_loop() is None:
+                return loop.run_until_complete(coro)
+            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gymforge-gym")
+        return self._helper.submit(loop.run_until_complete, coro).result()
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -243,6 +262,7 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         self._seed = inner
         self._messages = list(observation)
         self._turns = []
+        self._paid = 0.0
         return encode_observation(observation), info.model_dump(mode="json")
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
@@ -257,7 +277,8 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
             score = self._run(self._grade(result.info.milestones))
             info["score"] = score.model_dump(mode="json")
             if score.value is not None:
-                reward += float(score.value)
+                reward = float(score.value) - self._paid
+        self._paid += reward
         return (
             encode_observation(result.observation),
             reward,
@@ -286,11 +307,20 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         if self._closed:
             return
         self._closed = True
-        self._run(self.env.close())
-        if self._loop is not None:
-            self._loop.close()
+        try:
+            self._run(self.env.close())
+        finally:
+            loop, helper = self._loop, self._helper
+            self._loop = self._helper = None
+            if loop is not None:
+                loop.close()
+            if helper is not None:
+                helper.shutdown()
 
     def __del__(self) -> None:
         loop = getattr(self, "_loop", None)
         if loop is not None and not loop.is_closed() and not loop.is_running():
             loop.close()
+        helper = getattr(self, "_helper", None)
+        if helper is not None:
+            helper.shutdown(wait=False)

@@ -1,4 +1,6 @@
 import json
+import threading
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium
@@ -8,14 +10,17 @@ from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 from gymforge.env import (
     AnyText,
     GymnasiumEnv,
+    MaxTurns,
     SingleTurnEnv,
+    ToolEnv,
     decode_observation,
     encode_observation,
     load_plugins,
     make,
     parse_action,
+    tool,
 )
-from gymforge.types import Generation, Message, ToolCall
+from gymforge.types import Generation, Message, Score, Task, ToolCall, Trajectory
 
 BUILTIN = ["gymforge/Arithmetic-v0", "gymforge/CalculatorAgent-v0"]
 
@@ -263,3 +268,126 @@ def test_a_fresh_interpreter_finds_the_envs_through_the_entry_point() -> None:
         check=True,
     )
     assert out.stdout.strip() == "['gymforge/Arithmetic-v0'] {'answered': False}"
+
+
+class PayingEnv(ToolEnv):
+    """Pays what ``pay`` asks as step reward; ``pay_and_end`` also ends; text ends."""
+
+    threads: list[int]
+
+    async def opening_messages(self) -> Sequence[Message]:
+        self.threads = [threading.get_ident()]
+        return [Message.user(self.task.prompt)]
+
+    async def reference_action(self) -> Message:
+        return Message.assistant("done")
+
+    @tool
+    def pay(self, amount: float) -> str:
+        """Pay a step reward.
+
+        Args:
+            amount: The reward.
+        """
+        self.threads.append(threading.get_ident())
+        self.add_reward(amount)
+        return "paid"
+
+    @tool
+    def pay_and_end(self, amount: float) -> str:
+        """Pay a step reward and end the episode.
+
+        Args:
+            amount: The reward.
+        """
+        self.add_reward(amount)
+        self.end_episode()
+        return "paid, bye"
+
+
+class FixedGrader:
+    """Grades every episode `value` (None: undecided), whatever happened."""
+
+    name = "fixed"
+
+    def __init__(self, value: float | None) -> None:
+        self.value = value
+
+    async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+        return Score(value=self.value, explanation="fixed")
+
+
+def pay(amount: float, *, end: bool = False) -> str:
+    name = "pay_and_end" if end else "pay"
+    return json.dumps({"name": name, "arguments": {"amount": amount}})
+
+
+def rewards_of(env: GymnasiumEnv, actions: Sequence[str]) -> tuple[list[float], dict[str, Any]]:
+    env.reset(seed=0)
+    rewards, info = [], {}
+    for action in actions:
+        _, reward, terminated, truncated, info = env.step(action)
+        rewards.append(reward)
+        if terminated or truncated:
+            break
+    return rewards, info
+
+
+@pytest.mark.parametrize(
+    ("actions", "rewards"),
+    [
+        ([pay(0.25), pay(0.5), "the end"], [0.25, 0.5, 1.25]),
+        ([pay(0.25), pay(0.5, end=True)], [0.25, 1.75]),
+        ([pay(3.0), pay(-0.5), "the end"], [3.0, -0.5, -0.5]),
+        (["the end"], [2.0]),
+    ],
+)
+def test_an_episode_pays_step_rewards_then_the_rest_of_the_grade(
+    family: Any, actions: list[str], rewards: list[float]
+) -> None:
+    env = GymnasiumEnv(env=PayingEnv(family, FixedGrader(2.0)))
+    try:
+        for _ in range(2):  # the second episode starts from nothing paid
+            paid, info = rewards_of(env, actions)
+            assert paid == rewards
+            assert sum(paid) == 2.0
+            assert info["score"] == {"value": 2.0, "components": {}, "explanation": "fixed"}
+    finally:
+        env.close()
+
+
+def test_a_truncated_episode_is_paid_its_grade_too(family: Any) -> None:
+    env = GymnasiumEnv(env=MaxTurns(PayingEnv(family, FixedGrader(2.0)), 2))
+    try:
+        paid, info = rewards_of(env, [pay(0.5), pay(0.25), pay(9.0)])
+        assert paid == [0.5, 1.5]
+        assert info["score"]["value"] == 2.0
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("grade", [True, False])
+def test_undecided_or_ungraded_episodes_pay_the_step_rewards_only(family: Any, grade: bool) -> None:
+    env = GymnasiumEnv(env=PayingEnv(family, FixedGrader(None)), grade=grade)
+    try:
+        paid, info = rewards_of(env, [pay(0.25), pay(0.5, end=True)])
+        assert paid == [0.25, 0.5]
+        if grade:
+            assert info["score"] == {"value": None, "components": {}, "explanation": "fixed"}
+        else:
+            assert "score" not in info
+    finally:
+        env.close()
+
+
+async def test_inside_a_running_loop_the_env_always_runs_on_one_thread(family: Any) -> None:
+    inner = PayingEnv(family, FixedGrader(1.0))
+    env = GymnasiumEnv(env=inner)
+    try:
+        paid, _ = rewards_of(env, [pay(0.5), pay(0.5), "the end"])
+        assert paid == [0.5, 0.5, 0.0]
+        assert len(inner.threads) == 3
+        assert len(set(inner.threads)) == 1
+        assert inner.threads[0] != threading.get_ident()
+    finally:
+        env.close()
