@@ -38,7 +38,16 @@ from gymnasium import spaces
 from gymforge.env._env import Env
 from gymforge.env._episode import episode_trajectory, turn_record
 from gymforge.env._registry import make
-from gymforge.types import JsonValue, Message, Score, ToolCall, Turn
+from gymforge.types import (
+    FunctionCall,
+    Info,
+    JsonValue,
+    Message,
+    Score,
+    ToolCall,
+    ToolSpec,
+    Turn,
+)
 
 __all__ = ["AnyText", "GymnasiumEnv", "decode_observation", "encode_observation", "parse_action"]
 
@@ -92,6 +101,50 @@ class AnyText(spaces.Text):
         return f"AnyText({self.min_length}, {self.max_length})"
 
 
+_INFO_FIELDS = ("tools", "policy", "milestones", "extra")
+_FAST_INFO = tuple(Info.model_fields) == _INFO_FIELDS
+"""`_InfoDicts` builds the dict itself only while `Info` has exactly these fields."""
+
+
+def _json_copy(value: JsonValue) -> JsonValue:
+    """A copy of JSON data, as ``mode="json"`` dumps a validated `JsonValue`."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value
+
+
+class _InfoDicts:
+    """``Info.model_dump(mode="json")``, with the tool specs' part built once per tool set.
+
+    Tools rarely change between steps, and their schemas are most of an `Info`, so
+    the dumped ``tools`` list is kept and shared by every dict while the env offers
+    the same tools (the caller reads it; it must not modify it). The rest is built
+    fresh each time; a validated `Info` holds plain JSON data, so a copy of it is
+    exactly what pydantic's dump would give.
+    """
+
+    __slots__ = ("_tools", "_tools_data")
+
+    def __init__(self) -> None:
+        self._tools: tuple[ToolSpec, ...] = ()
+        self._tools_data: list[dict[str, Any]] = []
+
+    def __call__(self, info: Info) -> dict[str, Any]:
+        if not _FAST_INFO:
+            return info.model_dump(mode="json")
+        if info.tools != self._tools:  # the same spec objects compare by identity
+            self._tools_data = [spec.model_dump(mode="json") for spec in info.tools]
+            self._tools = info.tools
+        return {
+            "tools": self._tools_data,
+            "policy": info.policy,
+            "milestones": _json_copy(info.milestones),
+            "extra": _json_copy(info.extra),
+        }
+
+
 def encode_observation(messages: Sequence[Message]) -> str:
     """Messages as the adapter's observation: a JSON array, lossless.
 
@@ -99,9 +152,44 @@ def encode_observation(messages: Sequence[Message]) -> str:
         >>> encode_observation([Message.user("Café?")])
         '[{"role": "user", "content": "Café?"}]'
     """
-    return json.dumps(
-        [m.model_dump(mode="json", exclude_none=True) for m in messages], ensure_ascii=False
-    )
+    return _ENCODER.encode([_message_data(m) for m in messages])
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""What ``json.dumps(..., ensure_ascii=False)`` builds on every call, built once."""
+_FAST_MESSAGES = (
+    tuple(Message.model_fields)
+    == ("role", "content", "tool_calls", "tool_call_id", "name", "generation")
+    and tuple(ToolCall.model_fields) == ("id", "type", "function")
+    and tuple(FunctionCall.model_fields) == ("name", "arguments")
+)
+"""`_message_data` builds the dict itself only while the models have exactly these fields."""
+
+
+def _message_data(m: Message) -> dict[str, Any]:
+    """``m.model_dump(mode="json", exclude_none=True)``, built directly (the same dict).
+
+    A message with `Generation` data (never an env's observation) is dumped by pydantic.
+    """
+    if m.generation is not None or not _FAST_MESSAGES:
+        return m.model_dump(mode="json", exclude_none=True)
+    data: dict[str, Any] = {"role": m.role}
+    if m.content is not None:
+        data["content"] = m.content
+    if m.tool_calls is not None:
+        data["tool_calls"] = [
+            {
+                "id": c.id,
+                "type": c.type,
+                "function": {"name": c.function.name, "arguments": c.function.arguments},
+            }
+            for c in m.tool_calls
+        ]
+    if m.tool_call_id is not None:
+        data["tool_call_id"] = m.tool_call_id
+    if m.name is not None:
+        data["name"] = m.name
+    return data
 
 
 def decode_observation(observation: str) -> list[Message]:
@@ -187,6 +275,8 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         render_mode: Must be None (there is nothing to render).
         grade: Grade finished episodes: the last reward completes the episode's
             return to the grade (see the module docstring), and ``info["score"]``.
+            Without grading no transcript is kept. A change takes effect at the next
+            `reset`.
         max_observation_length: Bound of the observation space.
         max_action_length: Bound of the action space.
         **kwargs: Keyword arguments for `make`.
@@ -229,8 +319,13 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._helper: ThreadPoolExecutor | None = None
         """The one thread the env runs on from the first call made inside a running loop."""
+        self._info_dict = _InfoDicts()
+        self._graded = grade
+        """Whether this episode is graded (`grade` as it was at the last reset)."""
         self._messages: list[Message] = []
         self._turns: list[Turn] = []
+        """The episode's transcript and turn records, kept only to grade it."""
+        self._turn = 0
         self._paid = 0.0
         """Rewards paid this episode (the last step pays the grade minus this)."""
         self._seed = 0
@@ -260,24 +355,28 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         inner = seed if seed is not None else int(self.np_random.integers(0, 2**62))
         observation, info = self._run(self.env.reset(seed=inner, options=options))
         self._seed = inner
-        self._messages = list(observation)
+        self._graded = self.grade
+        self._messages = list(observation) if self._graded else []
         self._turns = []
+        self._turn = 0
         self._paid = 0.0
-        return encode_observation(observation), info.model_dump(mode="json")
+        return encode_observation(observation), self._info_dict(info)
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Apply an action string; see `parse_action`."""
-        message = parse_action(action, call_id_prefix=f"call_{len(self._turns)}")
+        message = parse_action(action, call_id_prefix=f"call_{self._turn}")
         result = self._run(self.env.step(message))
-        self._messages.extend((message, *result.observation))
-        self._turns.append(turn_record(result))
+        self._turn += 1
         reward = float(result.reward)
-        info: dict[str, Any] = result.info.model_dump(mode="json")
-        if self.grade and (result.terminated or result.truncated):
-            score = self._run(self._grade(result.info.milestones))
-            info["score"] = score.model_dump(mode="json")
-            if score.value is not None:
-                reward = float(score.value) - self._paid
+        info = self._info_dict(result.info)
+        if self._graded:
+            self._messages.extend((message, *result.observation))
+            self._turns.append(turn_record(result))
+            if result.terminated or result.truncated:
+                score = self._run(self._grade(result.info.milestones))
+                info["score"] = score.model_dump(mode="json")
+                if score.value is not None:
+                    reward = float(score.value) - self._paid
         self._paid += reward
         return (
             encode_observation(result.observation),

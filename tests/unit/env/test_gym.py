@@ -20,7 +20,8 @@ from gymforge.env import (
     parse_action,
     tool,
 )
-from gymforge.types import Generation, Message, Score, Task, ToolCall, Trajectory
+from gymforge.env._gym import _InfoDicts, _message_data
+from gymforge.types import Generation, Info, Message, Score, Task, ToolCall, ToolSpec, Trajectory
 
 BUILTIN = ["gymforge/Arithmetic-v0", "gymforge/CalculatorAgent-v0"]
 
@@ -391,3 +392,89 @@ async def test_inside_a_running_loop_the_env_always_runs_on_one_thread(family: A
         assert inner.threads[0] != threading.get_ident()
     finally:
         env.close()
+
+
+ODD_MESSAGES = [
+    Message.system("Sé breve — τ \u2028 \x00"),
+    Message.user(""),
+    Message.assistant(),
+    Message.assistant(
+        "both", tool_calls=[ToolCall.make("f", "{bad", id="1"), ToolCall.make("g", {}, id="2")]
+    ),
+    Message.tool("ok", tool_call_id="c1"),
+    Message.tool("named", tool_call_id="c1", name="f"),
+    Message(role="user", content="odd", name="someone", tool_call_id="x"),
+    Message.assistant("gen", generation=Generation(model="m", token_ids=(1,), logprobs=(-0.5,))),
+]
+
+
+def test_observations_are_the_pydantic_dump_encoded() -> None:
+    for message in ODD_MESSAGES:
+        assert _message_data(message) == message.model_dump(mode="json", exclude_none=True)
+    reference = json.dumps(
+        [m.model_dump(mode="json", exclude_none=True) for m in ODD_MESSAGES], ensure_ascii=False
+    )
+    assert encode_observation(ODD_MESSAGES) == reference
+    assert encode_observation([]) == "[]"
+
+
+def test_info_dicts_are_the_pydantic_dump() -> None:
+    spec = ToolSpec(name="f", description="d", parameters={"type": "object", "properties": {}})
+    other = ToolSpec(name="g", description="e", parameters={"type": "object"})
+    milestones = {"n": 3, "x": 0.5, "inf": float("inf"), "s": "é", "ok": True, "none": None}
+    nested = {"list": [1, [2, {"a": [3]}]], "dict": {"k": {"v": [None]}}}
+    infos = [
+        Info(),
+        Info(tools=(spec,), policy="be nice", milestones=milestones, extra=nested),
+        Info(tools=(spec,), milestones={"n": 4}),
+        Info(tools=(spec, other), extra={"e": [1]}),
+        Info(tools=(ToolSpec(name="f", description="d", parameters=spec.parameters),)),
+    ]
+    dicts = _InfoDicts()
+    for info in infos:
+        assert dicts(info) == info.model_dump(mode="json")
+    # the copies are the caller's: changing one changes neither the Info nor the next dict
+    info = infos[1]
+    first = dicts(info)
+    first["milestones"]["n"] = 99
+    first["extra"]["list"][1].append("x")
+    first["policy"] = "changed"
+    assert dicts(info) == info.model_dump(mode="json")
+    # the tool list is built once per tool set and shared while the tools stay the same
+    assert dicts(infos[1])["tools"] is dicts(infos[2])["tools"]
+    assert dicts(infos[3])["tools"] is not dicts(infos[2])["tools"]
+
+
+def test_the_adapter_shares_the_tool_list_between_steps_and_copies_the_rest() -> None:
+    env = gymnasium.make("gymforge/CalculatorAgent-v0")
+    try:
+        _, first = env.reset(seed=0)
+        first["milestones"]["calculator_calls"] = 99
+        _, _, _, _, second = env.step("hmm")
+        assert second["tools"] is first["tools"]
+        assert second["milestones"]["calculator_calls"] == 0
+    finally:
+        env.close()
+
+
+def test_grade_is_read_at_reset_and_an_ungraded_episode_keeps_no_transcript(family: Any) -> None:
+    env = GymnasiumEnv(env=PayingEnv(family, FixedGrader(2.0)), grade=False)
+    try:
+        env.reset(seed=0)
+        env.grade = True  # takes effect at the next reset: this episode has no transcript
+        assert rewards_of_current(env, [pay(0.5), "the end"]) == ([0.5, 0.0], False)
+        assert env._messages == []
+        assert env._turns == []
+        paid, info = rewards_of(env, [pay(0.5), "the end"])
+        assert (paid, info["score"]["value"]) == ([0.5, 1.5], 2.0)
+    finally:
+        env.close()
+
+
+def rewards_of_current(env: GymnasiumEnv, actions: Sequence[str]) -> tuple[list[float], bool]:
+    """Rewards of `actions` in the current episode, and whether the last info has a score."""
+    rewards, info = [], {}
+    for action in actions:
+        _, reward, _, _, info = env.step(action)
+        rewards.append(reward)
+    return rewards, "score" in info

@@ -12,7 +12,9 @@ the same actions through ``gymnasium.make(id)`` and compares:
 
 The replay checks that Gymnasium saw the very same messages, so a mismatch is always the
 adapter's arithmetic, never a different episode (replaying needs a deterministic env; every
-registered env is).
+registered env is). A third test steps gymforge and Gymnasium side by side and checks that
+every observation and info the adapter returns is pydantic's dump of the env's (the adapter
+builds them by hand, for speed).
 """
 
 from __future__ import annotations
@@ -176,3 +178,41 @@ def test_a_random_episode_is_paid_its_grade_through_gymnasium(env_id: str) -> No
     trajectory, score = asyncio.run(random_episode(env_id, SEED))
     rewards, info = replay_through_gymnasium(env_id, trajectory, max_turns=RANDOM_TURNS)
     check_the_return(trajectory, score, rewards, info)
+
+
+def reference_observation(messages: Any) -> str:
+    """The observation encoding, as pydantic dumps it (the adapter builds it faster)."""
+    dumped = [m.model_dump(mode="json", exclude_none=True) for m in messages]
+    return json.dumps(dumped, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_every_step_through_gymnasium_is_the_pydantic_encoding(env_id: str) -> None:
+    """Observations and infos are pydantic's dumps; ungraded, the rewards are the step rewards."""
+    trajectory, _ = asyncio.run(oracle_and_grade(env_id, SEED))
+    loop = asyncio.new_event_loop()
+    env = make(env_id)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is out of date.*")
+        gym_env = gymnasium.make(env_id, grade=False)
+    try:
+        observation, info = loop.run_until_complete(env.reset(seed=SEED))
+        got = gym_env.reset(seed=SEED)
+        assert got == (reference_observation(observation), info.model_dump(mode="json"))
+        position = len(observation)
+        while position < len(trajectory.messages):
+            action = trajectory.messages[position]
+            result = loop.run_until_complete(env.step(action))
+            expected = (
+                reference_observation(result.observation),
+                result.reward,
+                result.terminated,
+                result.truncated,
+                result.info.model_dump(mode="json"),
+            )
+            assert gym_env.step(action_text(action)) == expected
+            position += 1 + len(result.observation)
+    finally:
+        gym_env.close()
+        loop.run_until_complete(env.close())
+        loop.close()
