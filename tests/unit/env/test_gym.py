@@ -200,6 +200,15 @@ def test_any_text_space() -> None:
             "let me check",
             [("abc", "lookup", "{}")],
         ),
+        ('{"name": "f", "id": 7}', None, [("7", "f", "{}")]),
+        ("[]", None, None),
+        # JSON that is no action is text, never an exception
+        ("[1]", "[1]", None),
+        ("[[]]", "[[]]", None),
+        ('{"tool_calls": "abc"}', '{"tool_calls": "abc"}', None),
+        ('{"tool_calls": {"a": 1}}', '{"tool_calls": {"a": 1}}', None),
+        ('{"name": "f", "arguments": 5}', '{"name": "f", "arguments": 5}', None),
+        ('{"content": 3}', '{"content": 3}', None),
     ],
 )
 def test_parse_action(
@@ -210,6 +219,16 @@ def test_parse_action(
     assert message.content == content
     got = [(c.id, c.name, c.function.arguments) for c in message.tool_calls or ()] or None
     assert got == calls
+    # the very message the constructors build (fields, and which fields were set)
+    built = Message.assistant(
+        content,
+        tool_calls=[ToolCall.make(name, args, id=i) for i, name, args in calls or ()] or None,
+    )
+    assert message == built
+    assert message.model_fields_set == built.model_fields_set
+    for ours, theirs in zip(message.tool_calls or (), built.tool_calls or (), strict=True):
+        assert ours.model_fields_set == theirs.model_fields_set
+        assert ours.function.model_fields_set == theirs.function.model_fields_set
 
 
 def test_parse_action_rejects_non_strings() -> None:
