@@ -25,10 +25,12 @@ states the same rule for users; everything else links there.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
-from collections.abc import Coroutine, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 import gymnasium
 import numpy as np
@@ -52,6 +54,7 @@ from gymforge.types import (
 __all__ = ["AnyText", "GymnasiumEnv", "decode_observation", "encode_observation", "parse_action"]
 
 _T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 class AnyText(spaces.Text):
@@ -277,6 +280,66 @@ def parse_action(action: str, *, call_id_prefix: str = "call") -> Message:
     return Message.assistant(action)
 
 
+class _EagerLoop(asyncio.SelectorEventLoop):
+    """The adapter's event loop: each call's coroutine starts at once, as an eager task.
+
+    `run` creates the call's `asyncio.Task` with this loop set as the running loop,
+    and the task's first step, which a new task queues with `call_soon`, runs right
+    there instead (what Python 3.12 calls an eager task). When the coroutine has
+    ended in that step and the loop has nothing else to do (no ready callback, no
+    timer: an env whose tools are plain functions, i.e. most steps), the call is
+    over without turning the loop. Otherwise the loop runs until the task is done,
+    exactly as `run_until_complete` does, so timers, callbacks and background tasks
+    are served as before. The coroutine runs inside a real task either way, so
+    `asyncio.current_task`, `asyncio.timeout`, context variables and cancellation
+    behave as usual; only ``loop.is_running()`` is False until it first waits. This
+    saves the two loop iterations of every `run_until_complete`: the biggest piece
+    of a step's overhead.
+    """
+
+    # The base loop's own queues (set by its __init__): ready callbacks and timers,
+    # cancelled ones included. `run` reads them each time: the loop replaces its timer
+    # list at times. Without them (another Python) every call turns the loop.
+    _ready: deque[asyncio.Handle]
+    _scheduled: list[asyncio.TimerHandle]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._eager = False
+        self._sees_queues = isinstance(getattr(self, "_ready", None), deque) and isinstance(
+            getattr(self, "_scheduled", None), list
+        )
+
+    def call_soon(
+        self,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """Queue `callback`, except a new task's first step inside `run`: run that now."""
+        if not self._eager:
+            return super().call_soon(callback, *args, context=context)
+        self._eager = False
+        if context is None:
+            callback(*args)
+        else:
+            context.run(callback, *args)
+        return asyncio.Handle(callback, args, self, context)
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run `coro` to its end and return its result, starting it eagerly."""
+        asyncio._set_running_loop(self)
+        self._eager = True
+        try:
+            task = self.create_task(coro)
+        finally:
+            self._eager = False
+            asyncio._set_running_loop(None)
+        if task.done() and self._sees_queues and not self._ready and not self._scheduled:
+            return task.result()
+        return self.run_until_complete(task)
+
+
 class GymnasiumEnv(gymnasium.Env[str, str]):
     r"""A gymforge env as a synchronous ``gymnasium.Env`` with text spaces.
 
@@ -298,6 +361,9 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
             `reset`.
         max_observation_length: Bound of the observation space.
         max_action_length: Bound of the action space.
+        eager_start: Start each call's coroutine at once on the adapter's loop (an
+            eager task; see docs/env.md, "Event loop"); False runs every call through
+            ``loop.run_until_complete`` on a loop from ``asyncio.new_event_loop()``.
         **kwargs: Keyword arguments for `make`.
 
     Example:
@@ -324,6 +390,7 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         grade: bool = True,
         max_observation_length: int = 10_000_000,
         max_action_length: int = 1_000_000,
+        eager_start: bool = True,
         **kwargs: Any,
     ) -> None:
         if (env_id is None) == (env is None):
@@ -335,7 +402,10 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         self.grade = grade
         self.observation_space = AnyText(max_observation_length)
         self.action_space = AnyText(max_action_length)
+        self.eager_start = eager_start
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._call: Callable[[Coroutine[Any, Any, Any]], Any] | None = None
+        """Runs a coroutine to its end on `_loop`: `_EagerLoop.run` or run_until_complete."""
         self._helper: ThreadPoolExecutor | None = None
         """The one thread the env runs on from the first call made inside a running loop."""
         self._info_dict = _InfoDicts()
@@ -357,14 +427,21 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
         helper thread, and from then on every call does, so an env that holds
         thread-bound state (an SQLite connection) always sees the same thread.
         """
-        loop = self._loop
-        if loop is None:
-            loop = self._loop = asyncio.new_event_loop()
+        call = self._call or self._open_loop()
         if self._helper is None:
             if asyncio._get_running_loop() is None:
-                return loop.run_until_complete(coro)
+                return call(coro)  # type: ignore[no-any-return]
             self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gymforge-gym")
-        return self._helper.submit(loop.run_until_complete, coro).result()
+        return self._helper.submit(call, coro).result()  # type: ignore[no-any-return]
+
+    def _open_loop(self) -> Callable[[Coroutine[Any, Any, Any]], Any]:
+        if self.eager_start:
+            eager = _EagerLoop()
+            self._loop, self._call = eager, eager.run
+        else:
+            self._loop = loop = asyncio.new_event_loop()
+            self._call = loop.run_until_complete
+        return self._call
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -429,7 +506,7 @@ class GymnasiumEnv(gymnasium.Env[str, str]):
             self._run(self.env.close())
         finally:
             loop, helper = self._loop, self._helper
-            self._loop = self._helper = None
+            self._loop, self._helper, self._call = None, None, None
             if loop is not None:
                 loop.close()
             if helper is not None:

@@ -1,3 +1,5 @@
+import asyncio
+import contextvars
 import json
 import threading
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ from gymforge.env import (
     GymnasiumEnv,
     MaxTurns,
     SingleTurnEnv,
+    TimeLimit,
     ToolEnv,
     decode_observation,
     encode_observation,
@@ -21,6 +24,7 @@ from gymforge.env import (
     tool,
 )
 from gymforge.env._gym import _InfoDicts, _message_data
+from gymforge.errors import EnvError
 from gymforge.types import Generation, Info, Message, Score, Task, ToolCall, ToolSpec, Trajectory
 
 BUILTIN = ["gymforge/Arithmetic-v0", "gymforge/CalculatorAgent-v0"]
@@ -472,6 +476,125 @@ def test_the_adapter_shares_the_tool_list_between_steps_and_copies_the_rest() ->
         _, _, _, _, second = env.step("hmm")
         assert second["tools"] is first["tools"]
         assert second["milestones"]["calculator_calls"] == 0
+    finally:
+        env.close()
+
+
+VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="outside")
+
+
+class AsyncioEnv(ToolEnv):
+    """Tools that wait, spawn tasks, read the current task, set a context variable, fail."""
+
+    background: list[str]
+
+    async def opening_messages(self) -> Sequence[Message]:
+        self.background = []
+        return [Message.user(self.task.prompt)]
+
+    async def reference_action(self) -> Message:
+        return Message.assistant("done")
+
+    @tool
+    async def nap(self, seconds: float) -> str:
+        """Sleep.
+
+        Args:
+            seconds: How long.
+        """
+        await asyncio.sleep(seconds)
+        return "rested"
+
+    @tool
+    async def spawn(self) -> str:
+        """Start a background task."""
+
+        async def note() -> None:
+            self.background.append("ran")
+
+        self._task_ref = asyncio.get_running_loop().create_task(note())
+        return "spawned"
+
+    @tool
+    async def whoami(self) -> str:
+        """Name the current task's kind."""
+        return type(asyncio.current_task()).__name__
+
+    @tool
+    async def set_var(self) -> str:
+        """Set a context variable."""
+        VAR.set("inside")
+        return VAR.get()
+
+    @tool
+    async def crash(self) -> str:
+        """An env bug."""
+        raise RuntimeError("bug")
+
+
+def call(name: str, **arguments: Any) -> str:
+    return json.dumps({"name": name, "arguments": arguments})
+
+
+def observed(env: Any, action: str) -> str | None:
+    return decode_observation(env.step(action)[0])[0].content
+
+
+@pytest.mark.parametrize("eager_start", [True, False])
+def test_asyncio_inside_a_step_works_in_both_loop_modes(family: Any, eager_start: bool) -> None:
+    inner = AsyncioEnv(family, FixedGrader(1.0))
+    env = GymnasiumEnv(env=inner, eager_start=eager_start)
+    try:
+        env.reset(seed=0)
+        assert observed(env, call("nap", seconds=0.01)) == "rested"
+        assert observed(env, call("whoami")) == "Task"
+        assert observed(env, call("set_var")) == "inside"
+        assert VAR.get() == "outside"  # each call runs in its own copy of the context
+        assert observed(env, call("spawn")) == "spawned"
+        assert inner.background == ["ran"]  # the loop served the spawned task in that call
+        with pytest.raises(EnvError, match="crashed"):
+            env.step(call("crash"))
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("eager_start", [True, False])
+def test_a_time_limit_cuts_a_step_in_both_loop_modes(family: Any, eager_start: bool) -> None:
+    env = GymnasiumEnv(
+        env=TimeLimit(AsyncioEnv(family, FixedGrader(1.0)), 0.2), eager_start=eager_start
+    )
+    try:
+        env.reset(seed=0)
+        for _ in range(300):  # each step's timer is cancelled and cleared, never kept
+            assert observed(env, call("whoami")) == "Task"
+        assert env._loop is not None
+        assert len(env._loop._scheduled) <= 1  # type: ignore[attr-defined]
+        _, reward, terminated, truncated, info = env.step(call("nap", seconds=5))
+        assert (reward, terminated, truncated) == (1.0, False, True)
+        assert info["score"]["value"] == 1.0
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("eager_start", [True, False])
+def test_a_plain_step_turns_the_loop_only_without_eager_start(
+    family: Any, eager_start: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = GymnasiumEnv(env=PayingEnv(family, FixedGrader(1.0)), eager_start=eager_start)
+    try:
+        env.reset(seed=0)
+        assert env._loop is not None
+        turns: list[object] = []
+        run_forever = env._loop.run_forever
+
+        def counted() -> None:
+            turns.append(None)
+            run_forever()
+
+        monkeypatch.setattr(env._loop, "run_forever", counted)
+        for _ in range(5):
+            assert env.step(pay(0.5))[1] == 0.5
+        assert len(turns) == (0 if eager_start else 5)
     finally:
         env.close()
 

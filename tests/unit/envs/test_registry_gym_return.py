@@ -165,11 +165,12 @@ async def oracle_and_grade(env_id: str, seed: int) -> tuple[Trajectory, Score]:
 
 # The tests are sync, so the replay runs the adapter the way a script does (test_gym.py
 # covers calls made inside a running loop).
+@pytest.mark.parametrize("eager_start", [True, False], ids=["eager", "loop"])
 @pytest.mark.parametrize("env_id", IDS)
-def test_the_oracle_is_paid_its_grade_through_gymnasium(env_id: str) -> None:
+def test_the_oracle_is_paid_its_grade_through_gymnasium(env_id: str, eager_start: bool) -> None:
     trajectory, score = asyncio.run(oracle_and_grade(env_id, SEED))
     assert trajectory.terminated or trajectory.truncated, "the oracle did not finish"
-    rewards, info = replay_through_gymnasium(env_id, trajectory)
+    rewards, info = replay_through_gymnasium(env_id, trajectory, eager_start=eager_start)
     check_the_return(trajectory, score, rewards, info)
 
 
