@@ -112,10 +112,14 @@ _FAST_INFO = tuple(Info.model_fields) == _INFO_FIELDS
 def _json_copy(value: JsonValue) -> JsonValue:
     """A copy of JSON data, as ``mode="json"`` dumps a validated `JsonValue`."""
     if isinstance(value, dict):
-        return {k: _json_copy(v) for k, v in value.items()}
+        return _json_dict(value)
     if isinstance(value, list):
-        return [_json_copy(v) for v in value]
+        return [_json_copy(v) if isinstance(v, dict | list) else v for v in value]
     return value
+
+
+def _json_dict(data: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    return {k: _json_copy(v) if isinstance(v, dict | list) else v for k, v in data.items()}
 
 
 class _InfoDicts:
@@ -143,8 +147,8 @@ class _InfoDicts:
         return {
             "tools": self._tools_data,
             "policy": info.policy,
-            "milestones": _json_copy(info.milestones),
-            "extra": _json_copy(info.extra),
+            "milestones": _json_dict(info.milestones),
+            "extra": _json_dict(info.extra),
         }
 
 
@@ -214,7 +218,7 @@ def _tool_call(item: Any, default_id: str) -> dict[str, Any]:
         raise ValueError("a tool call needs a name")
     arguments = function.get("arguments", function.get("parameters", {}))
     if not isinstance(arguments, str):
-        arguments = json.dumps(dict(arguments))
+        arguments = json.dumps(arguments if arguments.__class__ is dict else dict(arguments))
     call_id = item.get("id") or default_id
     return {"id": str(call_id), "function": {"name": function["name"], "arguments": arguments}}
 
@@ -280,6 +284,10 @@ def parse_action(action: str, *, call_id_prefix: str = "call") -> Message:
     return Message.assistant(action)
 
 
+def _nothing() -> None:
+    return None
+
+
 class _EagerLoop(asyncio.SelectorEventLoop):
     """The adapter's event loop: each call's coroutine starts at once, as an eager task.
 
@@ -306,6 +314,8 @@ class _EagerLoop(asyncio.SelectorEventLoop):
     def __init__(self) -> None:
         super().__init__()
         self._eager = False
+        self._started = asyncio.Handle(_nothing, (), self)
+        self._started.cancel()
         self._sees_queues = isinstance(getattr(self, "_ready", None), deque) and isinstance(
             getattr(self, "_scheduled", None), list
         )
@@ -324,7 +334,7 @@ class _EagerLoop(asyncio.SelectorEventLoop):
             callback(*args)
         else:
             context.run(callback, *args)
-        return asyncio.Handle(callback, args, self, context)
+        return self._started  # what a task does with the handle: nothing
 
     def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         """Run `coro` to its end and return its result, starting it eagerly."""
