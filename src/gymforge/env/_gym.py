@@ -276,8 +276,8 @@ def parse_action(action: str, *, call_id_prefix: str = "call") -> Message:
     text = action.strip()
     if text[:1] in ("{", "["):
         try:
-            # One validation of the whole message: the same models as building the
-            # calls and the message one by one, at about half the cost.
+            # One validation of the whole message: the same models (and set fields)
+            # as building the calls and the message one by one, in one pydantic call.
             return Message.model_validate(_from_json(json.loads(text), call_id_prefix))
         except (ValueError, TypeError, pydantic.ValidationError):
             pass

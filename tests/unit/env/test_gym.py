@@ -16,6 +16,7 @@ from gymforge.env import (
     SingleTurnEnv,
     TimeLimit,
     ToolEnv,
+    _gym,
     decode_observation,
     encode_observation,
     load_plugins,
@@ -429,6 +430,13 @@ ODD_MESSAGES = [
     Message(role="user", content="odd", name="someone", tool_call_id="x"),
     Message.assistant("gen", generation=Generation(model="m", token_ids=(1,), logprobs=(-0.5,))),
 ]
+
+
+def test_the_hand_built_dumps_are_in_use() -> None:
+    # They fall back to pydantic when Info's or Message's fields change: then update
+    # _InfoDicts and _message_data (the tests below compare them with pydantic's dump).
+    assert _gym._FAST_INFO
+    assert _gym._FAST_MESSAGES
 
 
 def test_observations_are_the_pydantic_dump_encoded() -> None:
