@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import statistics
@@ -47,6 +48,7 @@ from gymforge.env.authoring import turn_record
 from gymforge.envs.calculator import CalculatorAgentEnv
 from gymforge.envs.calculator._evaluator import format_number, safe_eval
 from gymforge.errors import ToolError
+from gymforge.types import Message
 
 ENV_ID = "gymforge/CalculatorAgent-v0"
 BARE_ID = "bench/BareCalculator-v0"
@@ -174,13 +176,15 @@ def gym_steps(env_id: str, steps: int, **kwargs: Any) -> Timing:
 def async_steps(steps: int) -> Timing:
     async def run() -> Timing:
         env = CalculatorAgentEnv()
-        action = parse_action(ACTION)
+        # Call ids are unique within an episode (a repeated one is refused, not run),
+        # so each step of an episode gets its own, as the adapter gives them.
+        actions = [parse_action(ACTION, call_id_prefix=f"call_{i}") for i in range(EPISODE)]
         cpu = wall = 0.0
         for episode in range(0, steps, EPISODE):
             await env.reset(seed=episode)
             n = min(EPISODE, steps - episode)
             c, w = time.process_time(), time.perf_counter()
-            for _ in range(n):
+            for action in actions[:n]:
                 await env.step(action)
             cpu += time.process_time() - c
             wall += time.perf_counter() - w
@@ -202,8 +206,12 @@ def parts() -> None:
     env = CalculatorAgentEnv()
     loop, eager = asyncio.new_event_loop(), _EagerLoop()
     loop.run_until_complete(env.reset(seed=0))
-    message = parse_action(ACTION)
-    result = loop.run_until_complete(env.step(message))
+    ids = itertools.count()  # a fresh call id for every step (repeated ids are refused)
+
+    def message() -> Message:
+        return parse_action(ACTION, call_id_prefix=f"call_{next(ids)}")
+
+    result = loop.run_until_complete(env.step(message()))
     info_dict = _InfoDicts()
 
     async def nothing() -> None:
@@ -211,8 +219,8 @@ def parts() -> None:
 
     pieces: dict[str, Callable[[], object]] = {
         "parse_action": lambda: parse_action(ACTION, call_id_prefix="call_3"),
-        "env.step, eager start": lambda: eager.run(env.step(message)),
-        "env.step, run_until_complete": lambda: loop.run_until_complete(env.step(message)),
+        "parse_action + env.step, eager": lambda: eager.run(env.step(message())),
+        "parse_action + env.step, loop": lambda: loop.run_until_complete(env.step(message())),
         "  run_until_complete(nothing)": lambda: loop.run_until_complete(nothing()),
         "  eager run(nothing)": lambda: eager.run(nothing()),
         "encode_observation": lambda: encode_observation(result.observation),
