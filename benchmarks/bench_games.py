@@ -57,7 +57,7 @@ async def _play(env: TicTacToeEnv | ConnectFourEnv, agent: Agent, seed: int) -> 
             action = await env.reference_action()
         else:
             move = agent(env.state, rng)
-            call = ToolCall.make("move", {env.rules.arg: move + 1}, id="m")
+            call = ToolCall.make("move", {env.rules.arg: move + 1}, id=f"m{env.turn}")
             action = Message.assistant(tool_calls=[call])
         await env.step(action)
     return env.outcome or "draw"
@@ -164,14 +164,14 @@ async def keydoor(n: int) -> None:
             await env.reset(seed=seed)
             rng = random.Random(seed)
             while True:
-                pick = rng.randrange(6)
+                pick, call_id = rng.randrange(6), f"r{env.turn}"  # ids are unique per episode
                 d = ("north", "south", "east", "west")[pick % 4]
                 call = (
-                    ToolCall.make("move", {"direction": d}, id="r")
+                    ToolCall.make("move", {"direction": d}, id=call_id)
                     if pick < 4
-                    else ToolCall.make("pick_up", {}, id="r")
+                    else ToolCall.make("pick_up", {}, id=call_id)
                     if pick == 4
-                    else ToolCall.make("open_door", {"direction": d}, id="r")
+                    else ToolCall.make("open_door", {"direction": d}, id=call_id)
                 )
                 result = await env.step(Message.assistant(tool_calls=[call]))
                 if result.terminated or result.truncated:
@@ -197,7 +197,8 @@ async def classic(n: int) -> None:
             rng = random.Random(seed)
             total = 0.0
             while True:
-                call = ToolCall.make("act", {"action": rng.randrange(n_actions)}, id="r")
+                action = {"action": rng.randrange(n_actions)}
+                call = ToolCall.make("act", action, id=f"r{env.unwrapped.turn}")
                 result = await env.step(Message.assistant(tool_calls=[call]))
                 total += result.reward
                 if result.terminated or result.truncated:

@@ -13,6 +13,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 
 from gymforge.env import GymnasiumEnv, check_env, list_envs, make, oracle_episode
+from gymforge.types import Message, ToolCall
 
 SPECS = list_envs()
 IDS = [s.id for s in SPECS]
@@ -59,3 +60,16 @@ async def test_oracle_scores_the_spec_oracle_score(env_spec, seed: int) -> None:
         await env.close()
     assert score.value is not None, score.explanation
     assert math.isclose(score.value, env_spec.oracle_score, abs_tol=1e-9), score.explanation
+
+
+@pytest.mark.parametrize("env_id", IDS)
+async def test_a_call_id_repeated_in_one_message_is_a_duplicate(env_id: str) -> None:
+    """Every env, with tools or without (check_env probes ids only where there are tools)."""
+    env = make(env_id)
+    try:
+        await env.reset(seed=0)
+        call = ToolCall.make("no_such_tool", {}, id="same")
+        result = await env.step(Message.assistant(tool_calls=[call, call]))
+    finally:
+        await env.close()
+    assert [o.kind for o in result.tool_outcomes] == ["unknown_tool", "duplicate_id"]

@@ -13,7 +13,7 @@ from gymforge._util import derive_seed
 from gymforge.env import Tool, ToolEnv, tool
 from gymforge.envs.classic._reference import ReferencePolicy, default_reference
 from gymforge.envs.classic._render import Renderer, known_env, render_generic
-from gymforge.errors import ConfigError, EnvError, ToolError
+from gymforge.errors import ConfigError, EnvError, ToolError, ToolRefused
 from gymforge.graders import env_reward
 from gymforge.types import JsonValue, Message, Task, ToolCall
 
@@ -57,8 +57,10 @@ class GymToolEnv(ToolEnv):
     The observation is rendered as text by `renderer` (defaults for Gymnasium's
     classic-control and toy-text envs, `render_generic` otherwise). The agent acts
     with ``act(action: int)``; an action outside the space is answered with an
-    ``error:`` tool message and does not step the env. Several ``act`` calls in one
-    message are several env steps. The env's reward is passed through (the step
+    ``error:`` tool message (outcome ``tool_raised``) and does not step the env.
+    Several ``act`` calls in one message are several env steps; those after the
+    episode ended are not run (``after_end``, or ``refused`` once Gymnasium's time
+    limit truncated it). The env's reward is passed through (the step
     reward is the sum over the turn's calls) and graded by `env_reward`; the env's
     ``terminated`` ends the episode and its ``truncated`` truncates it. The episode's
     Gymnasium reset seed is derived from the gymforge seed, so episodes reproduce.
@@ -191,7 +193,7 @@ class GymToolEnv(ToolEnv):
 
     def _act(self, action: int) -> str:
         if self.ended or self.truncated:
-            raise ToolError("the episode is over; this action was not taken")
+            raise ToolRefused("the episode is over; this action was not taken")
         lo, hi = self.action_start, self.action_start + self.n_actions - 1
         if isinstance(action, bool) or not isinstance(action, int) or not lo <= action <= hi:
             raise ToolError(

@@ -22,10 +22,10 @@ from gymforge.envs.games._opponents import (
 from gymforge.envs.games._search import GameState, choose_move, move_values
 from gymforge.envs.games._solver import optimal_moves
 from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
-from gymforge.errors import ConfigError, ToolError
+from gymforge.errors import ConfigError, ToolError, ToolRefused
 from gymforge.graders import env_reward
 from gymforge.policy import Policy
-from gymforge.types import JsonValue, Message, StepResult, Task, ToolCall
+from gymforge.types import JsonValue, Message, Task, ToolCall, ToolOutcome
 
 __all__ = ["ConnectFourEnv", "GameFamily", "TicTacToeEnv"]
 
@@ -234,7 +234,8 @@ class _GameEnv(ToolEnv):
         """The result for the agent once the game is over."""
         self._opponent: Opponent = RandomOpponent()
         self._illegal = 0
-        self._moved = False
+        self._moves = 0
+        self._moved_on_turn = -1  # the turn of the agent's last legal move
         self._forfeit_pending = False
 
     # -- game-specific pieces --------------------------------------------------------
@@ -295,11 +296,12 @@ class _GameEnv(ToolEnv):
         self.agent_player = 2 if player == 2 else 1
         self.outcome = None
         self._illegal = 0
-        self._moved = False
+        self._moves = 0
+        self._moved_on_turn = -1
         self._forfeit_pending = False
         self._opponent = self._make_opponent(self.task.difficulty or 3)
         self._opponent.start(seed=self.seed, player=3 - self.agent_player, intro=self._intro())
-        self.milestones = {"moves": 0}
+        self.milestones = {"moves": self._moves}
         self._opening_note = ""
         if self.state.to_move != self.agent_player:
             self._opening_note = await self._opponent_turn()
@@ -404,19 +406,21 @@ class _GameEnv(ToolEnv):
         return text
 
     async def play(self, value: int) -> str:
-        """Play the agent's move `value` (1-based) and the opponent's reply."""
+        """Play the agent's move `value` (1-based) and the opponent's reply.
+
+        The game's rules refuse a move once the game is over or after this turn's
+        move (`ToolRefused`); a bad move is a `ToolError`.
+        """
         if self.ended or self._forfeit_pending:
-            raise ToolError("the game is over")
-        if self._moved:
-            raise ToolError("one move per turn: wait for the next board")
+            raise ToolRefused("the game is over")
+        if self._moved_on_turn == self.turn:
+            raise ToolRefused("one move per turn: wait for the next board")
         try:
             move = self._check(value, self.state)
         except ValueError as exc:
             raise ToolError(str(exc)) from None
         self.state = self.state.play(move)
-        self._moved = True
-        self._illegal = 0
-        self.milestones["moves"] = int(str(self.milestones.get("moves", 0))) + 1
+        self._moved_on_turn = self.turn
         text = f"You played {self.rules.arg} {value}."
         if self.state.is_over():
             return f"{text} {self._finish()}\n{self._render()}"
@@ -424,40 +428,40 @@ class _GameEnv(ToolEnv):
         tail = "" if self.ended else "\nYour move."
         return f"{text}\n{self._render()}{tail}"
 
-    async def step(self, action: Message) -> StepResult:
-        """One turn; a turn without a legal move counts against `retries`, then loses."""
-        self._moved = False
-        result = await super().step(action)
+    async def after_step(
+        self, action: Message, outcomes: Sequence[ToolOutcome]
+    ) -> Sequence[Message]:
+        """Count the turn's legal move; a turn without one counts against `retries`.
+
+        A legal move is an ``ok`` outcome of the ``move`` tool (the rules let at most
+        one through per turn). The opening move's forfeit (the opponent failed to
+        open) is paid here, on the agent's first step, whatever that step did.
+        """
         if self._forfeit_pending:
             self._forfeit_pending = False
+            self.add_reward(1.0)
             self.end_episode()
-            won = Message.user("Your opponent forfeited its opening move: you win.")
-            return StepResult(
-                observation=(*result.observation, won),
-                reward=1.0,
-                terminated=True,
-                info=self.info(),
-            )
-        if result.terminated or self._moved:
-            return result
+            return [Message.user("Your opponent forfeited its opening move: you win.")]
+        moved = sum(1 for o in outcomes if o.tool == "move" and o.ok)
+        if moved:
+            self._moves += moved
+            self.milestones["moves"] = self._moves
+            self._illegal = 0
+            return ()
+        if self.ended:
+            return ()
         self._illegal += 1
         if self._illegal <= self.retries:
             left = self.retries - self._illegal + 1
-            note = f"No legal move was played. {left} more illegal turn(s) and you lose."
-            return result.model_copy(
-                update={"observation": (*result.observation, Message.user(note))}
-            )
+            return [
+                Message.user(f"No legal move was played. {left} more illegal turn(s) and you lose.")
+            ]
         self.outcome = "loss"
         self.milestones["outcome"] = "loss"
         self.milestones["illegal_forfeit"] = True
+        self.add_reward(-1.0)
         self.end_episode()
-        note = f"{self.retries + 1} illegal turns in a row: you lose."
-        return StepResult(
-            observation=(*result.observation, Message.user(note)),
-            reward=result.reward - 1.0,
-            terminated=True,
-            info=self.info(),
-        )
+        return [Message.user(f"{self.retries + 1} illegal turns in a row: you lose.")]
 
     async def reference_action(self) -> Message:
         """Perfect play (the first optimal move in the game's order); see docs/envs/games.md.

@@ -20,9 +20,9 @@ from gymforge.envs.games._keydoor import (
     render,
     shortest_plan,
 )
-from gymforge.errors import ToolError
+from gymforge.errors import ToolError, ToolRefused
 from gymforge.graders import env_reward
-from gymforge.types import JsonValue, Message, StepResult, Task, ToolCall
+from gymforge.types import JsonValue, Message, Task, ToolCall, ToolOutcome
 
 __all__ = ["KeyDoorEnv", "KeyDoorFamily"]
 
@@ -160,7 +160,7 @@ class KeyDoorEnv(ToolEnv):
 
     def _act(self, action: Action) -> str:
         if self.ended:
-            raise ToolError("the episode has ended")
+            raise ToolRefused("the episode has ended")
         new, text, legal = apply_action(self.layout, self.state, action)
         if not legal:
             raise ToolError(text)
@@ -195,13 +195,13 @@ class KeyDoorEnv(ToolEnv):
         """
         return self._act(("open", direction))
 
-    async def step(self, action: Message) -> StepResult:
-        """One turn; after `horizon` turns without reaching the goal, truncated."""
-        result = await super().step(action)
-        if not result.terminated and self.turn >= self.horizon:
+    async def after_step(
+        self, action: Message, outcomes: Sequence[ToolOutcome]
+    ) -> Sequence[Message]:
+        """After `horizon` turns without reaching the goal, the episode is truncated."""
+        if not self.ended and self.turn >= self.horizon:
             self.truncate_episode()
-            return result.model_copy(update={"truncated": True})
-        return result
+        return ()
 
     async def reference_action(self) -> Message:
         """The next action of a BFS-shortest plan from the current state."""

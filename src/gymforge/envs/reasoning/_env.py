@@ -105,7 +105,9 @@ class MultiStepEnv(TaskBound, Env):
     correctly (milestones never reset within an episode, and the observation does
     not say which were right). A message with a ``\boxed{}`` answer ends the
     episode; the math grader scores it. The reference solution states one value
-    per turn, then boxes the last one.
+    per turn, then boxes the last one. The env has no tools: a tool call is
+    answered as ``unknown_tool``, or ``duplicate_id`` when its id was already used
+    in the episode (`StepResult.tool_outcomes`).
 
     Args:
         difficulty: Level 1-5 of `MultiStepFamily`, or None to cycle all levels.
@@ -126,6 +128,7 @@ class MultiStepEnv(TaskBound, Env):
         self._seeds = SeedStream()
         self._reached: dict[str, bool] = {}
         self._done = False
+        self._call_ids: set[str] = set()
 
     def _info(self) -> Info:
         return Info(milestones=dict(self._reached))
@@ -137,12 +140,13 @@ class MultiStepEnv(TaskBound, Env):
         self._task = resolve_task(self._family, self._seeds.next(seed), options)
         self._reached = {key: False for key in self._steps.milestones(self._task, "")}
         self._done = False
+        self._call_ids = set()
         return [Message.user(self._task.prompt)], self._info()
 
     async def step(self, action: Message) -> StepResult:
         """Verify stated values; a boxed answer ends the episode."""
         self._check_step(action, ended=self._done)
-        outcomes = await answer_tool_calls(action.tool_calls or (), ())
+        outcomes = await answer_tool_calls(action.tool_calls or (), (), seen_ids=self._call_ids)
         observation = [o.message() for o in outcomes]
         text = action.content or ""
         for key, ok in self._steps.milestones(self.task, text).items():

@@ -117,3 +117,15 @@ async def test_difficulty_option_and_kwarg() -> None:
     await env.reset(seed=0, options={"difficulty": 1})
     assert env.task.difficulty == 1
     await check_env(env)
+
+
+async def test_a_repeated_call_id_is_a_duplicate_and_not_counted() -> None:
+    env = CalculatorAgentEnv()
+    await env.reset(seed=0)
+    first = await env.step(calc("1 + 1"))
+    assert [o.kind for o in first.tool_outcomes] == ["ok"]
+    result = await env.step(calc("2 + 2", "1 / 0"))  # ids c0, c1: c0 was used
+    assert [o.kind for o in result.tool_outcomes] == ["duplicate_id", "tool_raised"]
+    assert result.info.milestones["calculator_calls"] == 2
+    assert result.info.milestones["calculator_errors"] == 1
+    assert "4" not in (result.observation[0].content or "")

@@ -40,6 +40,8 @@ async def test_out_of_range_actions_are_tool_errors_and_do_not_step(gym_id: str,
         result = await env.step(_act(bad))
         content = result.observation[0].content or ""
         assert content.startswith("error"), (bad, content)
+        kind = result.tool_outcomes[0].kind
+        assert kind == ("tool_raised" if isinstance(bad, int) else "bad_arguments"), (bad, kind)
         assert env.env_steps == 0
         assert result.reward == 0.0
         assert not result.terminated
@@ -60,6 +62,7 @@ async def test_frozen_lake_reward_and_termination_pass_through() -> None:
     assert result.terminated
     assert "return 1" in (result.observation[0].content or "")
     assert (result.observation[1].content or "").startswith("error")
+    assert [o.kind for o in result.tool_outcomes] == ["ok", "after_end"]
     assert env.env_steps == 6
 
 
@@ -79,6 +82,8 @@ async def test_truncation_passes_through_and_ends_the_episode() -> None:
     assert not result.terminated
     assert result.reward == 3.0
     assert (result.observation[-1].content or "").startswith("error")
+    # The time limit is the env's rule: the call after it is refused, not a bad action.
+    assert [o.kind for o in result.tool_outcomes] == ["ok", "ok", "ok", "refused"]
     with pytest.raises(EnvError, match="truncated"):
         await env.step(_act(0))
 
@@ -162,3 +167,16 @@ def test_renderers_and_blackjack_strategy() -> None:
     assert blackjack_policy((11, 10, 0)) == 1
     assert blackjack_policy((18, 10, 1)) == 0
     assert blackjack_policy((13, 3, 0)) == 0
+
+
+async def test_a_repeated_call_id_is_a_duplicate_and_not_played() -> None:
+    env = GymToolEnv("FrozenLake-v1", env_kwargs={"is_slippery": False})
+    await env.reset(seed=0)
+    call = ToolCall.make("act", {"action": 1}, id="same")
+    assert [
+        o.kind for o in (await env.step(Message.assistant(tool_calls=[call]))).tool_outcomes
+    ] == ["ok"]
+    result = await env.step(Message.assistant(tool_calls=[call, call]))
+    assert [o.kind for o in result.tool_outcomes] == ["duplicate_id", "duplicate_id"]
+    assert env.env_steps == 1  # neither repeat stepped the Gymnasium env
+    assert result.reward == 0.0

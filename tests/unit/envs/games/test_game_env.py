@@ -250,3 +250,79 @@ async def test_opening_forfeit_is_paid_on_the_agents_first_step() -> None:
     assert result.terminated
     assert result.reward == 1.0
     assert result.info.milestones["outcome"] == "win"
+
+
+def _kinds(result: StepResult) -> list[str]:
+    return [o.kind for o in result.tool_outcomes]
+
+
+@pytest.mark.parametrize(("cls", "arg"), [(TicTacToeEnv, "cell"), (ConnectFourEnv, "column")])
+async def test_a_repeated_call_id_is_a_duplicate_and_not_played(
+    cls: type[TicTacToeEnv | ConnectFourEnv], arg: str
+) -> None:
+    env = cls(opponent="random", retries=1)
+    await env.reset(seed=0)
+    first = next(m for m in range(env.rules.size) if m in env.state.legal_moves())
+    assert _kinds(await env.step(_move(first + 1, arg, call_id="same"))) == ["ok"]
+    board = env.state
+    again = next(m for m in range(env.rules.size) if m in env.state.legal_moves())
+    result = await env.step(_move(again + 1, arg, call_id="same"))
+    assert _kinds(result) == ["duplicate_id"]
+    assert env.state == board  # not played
+    assert result.info.milestones["moves"] == 1
+    # Not a legal move, so an illegal turn: with retries=1 the next one loses.
+    assert "1 more illegal turn(s)" in (result.observation[-1].content or "")
+
+
+async def test_outcome_kinds_bad_move_is_raised_rule_refusals_are_refused() -> None:
+    env = TicTacToeEnv(opponent="random")
+    await env.reset(seed=3)
+    await env.step(_move(next(i + 1 for i, c in enumerate(env.state.board) if c == 0)))  # type: ignore[attr-defined]
+    free = [i + 1 for i, c in enumerate(env.state.board) if c == 0]  # type: ignore[attr-defined]
+    taken = next(i + 1 for i, c in enumerate(env.state.board) if c)  # type: ignore[attr-defined]
+    calls = [
+        ToolCall.make("move", {"cell": taken}, id="bad"),
+        ToolCall.make("move", {"cell": free[0]}, id="good"),
+        ToolCall.make("move", {"cell": free[1]}, id="second"),
+    ]
+    result = await env.step(Message.assistant(tool_calls=calls))
+    assert _kinds(result) == ["tool_raised", "ok", "refused"]
+    assert result.info.milestones["moves"] == 2
+    assert len(result.observation) == 3  # a legal move was played: no illegal-turn note
+
+
+async def test_moves_milestone_is_an_int_counting_legal_moves() -> None:
+    env = TicTacToeEnv(opponent="random")
+    _, info = await env.reset(seed=1)
+    assert info.milestones["moves"] == 0
+    counts = []
+    while not env.ended:
+        free = next(i + 1 for i, c in enumerate(env.state.board) if c == 0)  # type: ignore[attr-defined]
+        await env.step(_move(42))  # illegal: not counted
+        result = await env.step(_move(free))
+        counts.append(result.info.milestones["moves"])
+    assert counts == list(range(1, len(counts) + 1))
+    assert all(type(c) is int for c in counts)
+
+
+async def test_forfeit_steps_keep_their_tool_outcomes() -> None:
+    """The steps that end a game by forfeit record their calls like any other step."""
+    env = TicTacToeEnv(opponent="random", retries=0)
+    await env.reset(seed=0)
+    action = _move(10)
+    result = await env.step(action)
+    assert result.terminated
+    assert result.reward == -1.0
+    assert _kinds(result) == ["tool_raised"]
+    assert result.observation[0].tool_call_id == action.tool_calls[0].id  # type: ignore[index]
+    silent = ScriptedPolicy(lambda m, t: Message.assistant("pass"), name="silent")
+    env = TicTacToeEnv(opponent=silent, retries=0)
+    for seed in range(10):
+        await env.reset(seed=seed)
+        if env.agent_player == 2:
+            break
+    result = await env.step(_move(5))
+    assert result.terminated
+    assert result.reward == 1.0
+    assert _kinds(result) == ["refused"]  # the game was over before the agent moved
+    assert result.observation[-1].content == "Your opponent forfeited its opening move: you win."

@@ -102,8 +102,10 @@ async def test_bad_calls_are_error_observations() -> None:
     start = env.state
     result = await env.step(_call("move", direction="up"))
     assert (result.observation[0].content or "").startswith("error")
+    assert result.tool_outcomes[0].kind == "bad_arguments"  # not a direction
     result = await env.step(_call("open_door", direction="north"))
     assert (result.observation[0].content or "").startswith("error")
+    assert result.tool_outcomes[0].kind == "tool_raised"  # no door there
     result = await env.step(Message.assistant("where am I?"))
     assert (result.observation[0].content or "").startswith("error")
     assert not result.terminated
@@ -124,3 +126,29 @@ def test_bad_horizon_is_rejected() -> None:
         KeyDoorEnv(horizon=0)
     with pytest.raises(ValueError, match="difficulty"):
         KeyDoorEnv(difficulty=7)
+
+
+async def test_a_repeated_call_id_is_a_duplicate_and_not_played() -> None:
+    env = KeyDoorEnv(difficulty=1)
+    await env.reset(seed=0)
+    plan = await env.reference_action()
+    first = plan.tool_calls[0]  # type: ignore[index]
+    done = await env.step(Message.assistant(tool_calls=[first]))
+    assert [o.kind for o in done.tool_outcomes] == ["ok"]
+    where = env.state
+    step = (await env.reference_action()).tool_calls[0]  # type: ignore[index]
+    again = ToolCall.make(step.name, step.function.arguments, id=first.id)
+    result = await env.step(Message.assistant(tool_calls=[again]))
+    assert [o.kind for o in result.tool_outcomes] == ["duplicate_id"]
+    assert env.state == where  # not played
+
+
+async def test_the_last_turn_before_the_horizon_is_played_then_truncated() -> None:
+    env = KeyDoorEnv(difficulty=3, horizon=1)
+    await env.reset(seed=0)
+    start = env.state
+    result = await env.step(await env.reference_action())
+    assert result.truncated
+    assert not result.terminated
+    assert [o.kind for o in result.tool_outcomes] == ["ok"]
+    assert env.state != start  # the call was played before the cut

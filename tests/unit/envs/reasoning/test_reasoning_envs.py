@@ -110,3 +110,18 @@ def test_family_grader_pickles_and_records_its_config() -> None:
     grader = pickle.loads(pickle.dumps(family_grader("sudoku4")))
     assert grader.name == "sudoku4"
     assert grader.config == {"factory": "gymforge/family_grader", "args": {"family": "sudoku4"}}
+
+
+async def test_multistep_repeated_call_id_is_a_duplicate_in_a_later_step() -> None:
+    """The env has no tools, but a call id is still unique within the episode."""
+    env = MultiStepEnv(difficulty=1)
+    await env.reset(seed=0)
+    call = ToolCall.make("calculate", {"expression": "1+1"}, id="same")
+    kinds = []
+    for _ in range(2):
+        result = await env.step(Message.assistant(tool_calls=[call]))
+        kinds += [o.kind for o in result.tool_outcomes]
+    assert kinds == ["unknown_tool", "duplicate_id"]
+    await env.reset(seed=0)  # a new episode starts with no ids used
+    result = await env.step(Message.assistant(tool_calls=[call]))
+    assert [o.kind for o in result.tool_outcomes] == ["unknown_tool"]
