@@ -288,18 +288,18 @@ async def check_env(env: Env, *, seed: int = 0, grade: bool = True) -> None:
         result = await step_calls("non-JSON arguments", [bad])
         if _outcome_kind(result, "check_badjson") != "bad_arguments":
             raise fail("non-JSON tool arguments must be recorded with outcome kind 'bad_arguments'")
-        await reset()
-        repeated = ToolCall.make(_UNKNOWN_TOOL, {}, id="check_dup")
-        result = await step_calls("a repeated call id", [repeated, repeated])
-        kinds = [o.kind for o in result.tool_outcomes]
-        if not (result.terminated or result.truncated):  # and in a later step of the episode
-            later = await step_calls("a call id used in an earlier step", [repeated])
-            kinds += [o.kind for o in later.tool_outcomes]
-        if kinds[1:] != ["duplicate_id"] * (len(kinds) - 1):
-            raise fail(
-                f"a call id used twice in an episode must be run once and each repeat "
-                f"recorded as 'duplicate_id', got outcome kinds {kinds}"
-            )
+    await reset()  # every env answers calls, with tools or without
+    repeated = ToolCall.make(_UNKNOWN_TOOL, {}, id="check_dup")
+    result = await step_calls("a repeated call id", [repeated, repeated])
+    kinds = [o.kind for o in result.tool_outcomes]
+    if not (result.terminated or result.truncated):  # and in a later step of the episode
+        later = await step_calls("a call id used in an earlier step", [repeated])
+        kinds += [o.kind for o in later.tool_outcomes]
+    if kinds[1:] != ["duplicate_id"] * (len(kinds) - 1):
+        raise fail(
+            f"a call id used twice in an episode must be run once and each repeat "
+            f"recorded as 'duplicate_id', got outcome kinds {kinds}"
+        )
     await reset()
     await step("garbage text", Message.assistant(_GARBAGE))
 

@@ -65,7 +65,8 @@ async def answer_tool_calls(
     Args:
         calls: The assistant message's tool calls.
         tools: The tools available now.
-        ended: Returns True once the episode has ended; later calls are refused.
+        ended: Returns True once the episode has ended (or was truncated); later calls
+            are answered as ``after_end`` and not run.
         seen_ids: The call ids used so far in the episode; each new id is added.
             None checks uniqueness within these calls only.
 
@@ -407,7 +408,7 @@ class ToolEnv(TaskBound, Env):
             outcomes = await answer_tool_calls(
                 action.tool_calls,
                 self.available_tools(),
-                ended=lambda: self._ended,
+                ended=lambda: self._ended or self._truncated,
                 seen_ids=self._call_ids,
             )
             observation = [o.message() for o in outcomes]

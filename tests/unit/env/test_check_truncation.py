@@ -25,10 +25,11 @@ class Balance(SingleTurnEnv):
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> Any:
         self._steps = 0
+        self.ids: set[str] = set()  # call ids are unique within an episode
         return await super().reset(seed=seed, options=options)
 
     async def step(self, action: Message) -> StepResult:
-        outcomes = await answer_tool_calls(action.tool_calls or (), ())
+        outcomes = await answer_tool_calls(action.tool_calls or (), (), seen_ids=self.ids)
         self._steps += 1
         return StepResult(
             observation=(*(o.message() for o in outcomes), Message.user("still up")),

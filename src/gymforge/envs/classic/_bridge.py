@@ -13,7 +13,7 @@ from gymforge._util import derive_seed
 from gymforge.env import Tool, ToolEnv, tool
 from gymforge.envs.classic._reference import ReferencePolicy, default_reference
 from gymforge.envs.classic._render import Renderer, known_env, render_generic
-from gymforge.errors import ConfigError, EnvError, ToolError, ToolRefused
+from gymforge.errors import ConfigError, EnvError, ToolError
 from gymforge.graders import env_reward
 from gymforge.types import JsonValue, Message, Task, ToolCall
 
@@ -192,8 +192,6 @@ class GymToolEnv(ToolEnv):
         }
 
     def _act(self, action: int) -> str:
-        if self.ended or self.truncated:
-            raise ToolRefused("the episode is over; this action was not taken")
         lo, hi = self.action_start, self.action_start + self.n_actions - 1
         if isinstance(action, bool) or not isinstance(action, int) or not lo <= action <= hi:
             raise ToolError(

@@ -82,8 +82,8 @@ async def test_truncation_passes_through_and_ends_the_episode() -> None:
     assert not result.terminated
     assert result.reward == 3.0
     assert (result.observation[-1].content or "").startswith("error")
-    # The time limit is the env's rule: the call after it is refused, not a bad action.
-    assert [o.kind for o in result.tool_outcomes] == ["ok", "ok", "ok", "refused"]
+    # The call after the time limit is not run: the episode was over (as after an end).
+    assert [o.kind for o in result.tool_outcomes] == ["ok", "ok", "ok", "after_end"]
     with pytest.raises(EnvError, match="truncated"):
         await env.step(_act(0))
 
