@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,9 @@ from gymforge.rollout import read_trajectories
 
 pytestmark = pytest.mark.slow
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "library_desk"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "library_desk"
+GUIDE = REPO / "docs" / "writing-an-env.md"
 ENV_ID = "example/LibraryDesk-v0"
 CHECKLIST = (
     "test_oracle_scores_1",
@@ -88,6 +91,9 @@ def test_the_entry_point_registers_the_env(installed: Installed) -> None:
     listed = _gymforge(installed.work, installed.with_site, "list")
     assert listed.returncode == 0, listed.stderr
     assert ENV_ID in listed.stdout
+    shown = _gymforge(installed.work, installed.with_site, "show", ENV_ID)
+    assert shown.returncode == 0, shown.stderr
+    assert "checkout  (writes)" in shown.stdout
     # The control: the same command without the installed package does not know it.
     bare = _gymforge(installed.work, installed.without_site, "list")
     assert bare.returncode == 0, bare.stderr
@@ -112,6 +118,12 @@ def test_gymforge_run_oracle_and_nothing_on_the_installed_env(installed: Install
             "args": {"name": "library_state"},
         }
         assert report["recipe"]["env"]["reward_range"] == [0.0, 1.0]
+    inspected = _gymforge(
+        installed.work, installed.with_site,
+        "inspect", str(installed.work / "oracle.jsonl"), "--episode", "library/d1/s0/0#0",
+    )  # fmt: skip
+    assert inspected.returncode == 0, inspected.stderr
+    assert "lookup_member" in inspected.stdout
     oracle = read_trajectories(installed.work / "oracle.jsonl")
     assert all(o.kind == "ok" for t in oracle for o in t.tool_outcomes())
     assert all(t.milestones["all_done"] is True for t in oracle)
@@ -143,3 +155,47 @@ def test_the_examples_own_checklist_passes(installed: Installed) -> None:
     assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "0")
     ran = {case.get("name") for case in suite.iter("testcase")}
     assert set(CHECKLIST) <= ran
+
+
+def _excerpts() -> list[tuple[str, list[str]]]:
+    """The guide's code blocks that name a file of the example on their first line."""
+    blocks = re.findall(r"^```(?:python|toml)\n(.*?)^```", GUIDE.read_text(), re.M | re.S)
+    named = []
+    for block in blocks:
+        first, *rest = block.splitlines()
+        if first.startswith("# ") and (EXAMPLE / first[2:]).is_file():
+            named.append((first[2:], rest))
+    return named
+
+
+def test_the_guides_excerpts_are_in_the_example_files_in_order() -> None:
+    excerpts = _excerpts()
+    assert {path for path, _ in excerpts} >= {
+        "library_desk/world.py", "library_desk/tasks.py", "library_desk/grader.py",
+        "library_desk/env.py", "library_desk/__init__.py", "pyproject.toml",
+    }  # fmt: skip
+    for path, lines in excerpts:
+        source = (EXAMPLE / path).read_text().splitlines()
+        at = 0
+        for line in lines:
+            if not line.strip() or line.strip() == "...":
+                continue  # a blank line, or an elision
+            try:
+                at = source.index(line, at) + 1
+            except ValueError:
+                pytest.fail(f"{GUIDE.name}: {line!r} is not in {path} (in this order)")
+
+
+def test_the_guides_python_session_runs(installed: Installed) -> None:
+    (session,) = (
+        block
+        for block in re.findall(r"^```python\n(.*?)^```", GUIDE.read_text(), re.M | re.S)
+        if "asyncio.run(check_env(LibraryDeskEnv()))" in block
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", session],
+        cwd=installed.work, env=installed.with_site,
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "value=1.0" in ran.stdout

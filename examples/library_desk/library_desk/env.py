@@ -33,15 +33,21 @@ from library_desk.world import MAX_LOANS, DeskRules, Library
 
 __all__ = ["DESK_POLICY", "LibraryDeskEnv"]
 
-DESK_POLICY = f"""\
-You work at the front desk of the Riverside library and serve one member at a time.
-- Look the member up with lookup_member first, and wait for its answer before you change
-  anything on their account: writes on a member nobody looked up in an earlier turn are
-  refused.
-- Do what the member asks, and nothing more. A member may hold {MAX_LOANS} loans at most, must
-  have paid their fines before borrowing, and may renew a loan once, never when it is overdue.
-- Take a payment only when the member offered to pay.
-- When you are done, reply in plain text (no tool call): that reply ends the conversation."""
+DESK_POLICY = "\n".join(
+    [
+        "You work at the front desk of the Riverside library and serve one member at a time.",
+        "- Look the member up with lookup_member first, and wait for its answer before you "
+        "change anything on their account: writes on a member nobody looked up in an earlier "
+        "turn are refused.",
+        f"- Do what the member asks, and nothing more. A member may hold {MAX_LOANS} loans at "
+        "most, must have paid their fines before borrowing, and may renew a loan once, never "
+        "when it is overdue.",
+        "- Take a payment only when the member offered to pay.",
+        "- When you are done, reply in plain text (no tool call): that reply ends the "
+        "conversation.",
+    ]
+)
+"""The desk's written policy: the system message, and `Info.policy`."""
 
 
 class LibraryDeskEnv(ToolEnv):

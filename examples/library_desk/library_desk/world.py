@@ -162,8 +162,8 @@ class Library:
     def __init__(self, data: WorldData, *, guard: Guard | None = None) -> None:
         self.today = data.today
         self._guard = guard
-        # One episode uses one connection from one task at a time; the Gymnasium
-        # adapter may run the episode's coroutines on a helper thread.
+        # One episode uses it one call at a time, but the Gymnasium adapter may run
+        # the episode's coroutines on a helper thread.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.executescript(_SCHEMA)
         with self._db:
