@@ -6,7 +6,7 @@ import abc
 import inspect
 import json
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from gymforge._util import seeded_random
@@ -43,12 +43,18 @@ def _decoded(raw: str) -> tuple[JsonValue, bool]:
     return value, True
 
 
+BeforeCall = Callable[[ToolCall, Mapping[str, Any]], Awaitable[None]]
+"""A check run before a valid call's tool: ``(call, validated arguments)``; it refuses the
+call by raising `ToolRefused` (or `ToolError`), recorded like the tool's own."""
+
+
 async def answer_tool_calls(
     calls: Sequence[ToolCall],
     tools: Sequence[Tool],
     *,
     ended: Callable[[], bool] | None = None,
     seen_ids: set[str] | None = None,
+    before: BeforeCall | None = None,
 ) -> list[ToolOutcome]:
     """Run tool calls in order; the outcome of each, with the reply the model reads.
 
@@ -69,6 +75,8 @@ async def answer_tool_calls(
             are answered as ``after_end`` and not run.
         seen_ids: The call ids used so far in the episode; each new id is added.
             None checks uniqueness within these calls only.
+        before: Run before each valid call's tool (see `BeforeCall`); an env's own
+            rules refuse a call there, so the tools stay the world's alone.
 
     Example:
         >>> import asyncio
@@ -110,6 +118,8 @@ async def answer_tool_calls(
                 kind, text = "bad_arguments", f"error: {exc}"
             else:
                 try:
+                    if before is not None:
+                        await before(call, values)
                     text = await found.call_validated(values)
                 except ToolError as exc:
                     kind, text = cast(ToolOutcomeKind, exc.kind), f"error: {exc}"
@@ -197,14 +207,16 @@ class ToolEnv(TaskBound, Env):
     - optionally ``on_reset(options)`` to build episode state from ``self.rng`` and
       set ``self.milestones``; ``on_text(message)`` for a plain-text turn (the
       default ends the episode: the text is the final answer);
+      ``before_call(call, arguments)`` to refuse a call by the env's own rules
+      (raise `ToolRefused`) before its tool runs;
       ``after_step(action, outcomes)`` to update state from what the step's calls
       did (it may return more messages to observe); ``available_tools()`` when the
       tool set depends on the state; ``policy_text()``; ``info_extra()``.
 
-    The hooks (``opening_messages``, ``on_reset``, ``on_text``, ``after_step``,
-    ``reference_action``) are ``async def``; a subclass that defines one with a plain
-    ``def`` is refused when the class is created. ``reference_action`` must be a pure
-    function of the state: it looks, it never advances anything.
+    The hooks (``opening_messages``, ``on_reset``, ``on_text``, ``before_call``,
+    ``after_step``, ``reference_action``) are ``async def``; a subclass that defines
+    one with a plain ``def`` is refused when the class is created. ``reference_action``
+    must be a pure function of the state: it looks, it never advances anything.
 
     `step` answers every tool call in order (`answer_tool_calls`): each call's
     `ToolOutcome` is on `StepResult.tool_outcomes`, and its reply is the tool message
@@ -282,12 +294,17 @@ class ToolEnv(TaskBound, Env):
         "opening_messages",
         "on_reset",
         "on_text",
+        "before_call",
         "after_step",
         "reference_action",
     )
 
+    _checks_calls: ClassVar[bool] = False
+    """True when the class overrides `before_call` (otherwise it is not called at all)."""
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._checks_calls = cls.before_call is not ToolEnv.before_call
         for name in ToolEnv._ASYNC_HOOKS:
             hook = cls.__dict__.get(name)
             if hook is not None and callable(hook) and not inspect.iscoroutinefunction(hook):
@@ -309,6 +326,17 @@ class ToolEnv(TaskBound, Env):
         """A plain-text assistant turn; the default treats it as the final answer."""
         self.end_episode()
         return []
+
+    async def before_call(self, call: ToolCall, arguments: Mapping[str, Any]) -> None:  # noqa: B027
+        """Called before each valid call's tool runs; the default lets every call run.
+
+        The place for the env's own rules about calls (not the world's): raise
+        `ToolRefused` to refuse one, e.g. "look the member up before writing to their
+        account" or "one write per message". The refused call is recorded as
+        ``refused`` and its tool never runs, so the tools stay pure functions of the
+        world, and a grader that replays them on a fresh world needs no rules.
+        `arguments` are the validated ones.
+        """
 
     async def after_step(
         self, action: Message, outcomes: Sequence[ToolOutcome]
@@ -410,6 +438,7 @@ class ToolEnv(TaskBound, Env):
                 self.available_tools(),
                 ended=lambda: self._ended or self._truncated,
                 seen_ids=self._call_ids,
+                before=self.before_call if self._checks_calls else None,
             )
             observation = [o.message() for o in outcomes]
         else:

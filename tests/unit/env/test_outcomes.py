@@ -217,3 +217,48 @@ class ReusesIds(Notes):
 async def test_check_env_reports_an_env_that_runs_a_repeated_id() -> None:
     with pytest.raises(EnvCheckError, match="recorded as 'duplicate_id'"):
         await check_env(ReusesIds(OneFamily(), AlwaysOne()))
+
+
+class OneWritePerMessage(Notes):
+    """An env rule outside the world: at most one write per message (the second is refused)."""
+
+    async def on_reset(self, options: Any) -> None:
+        await super().on_reset(options)
+        self.wrote_in_turn = -1
+        self.asked: list[tuple[str, dict[str, Any]]] = []
+
+    async def before_call(self, call: ToolCall, arguments: Any) -> None:
+        self.asked.append((call.name, dict(arguments)))
+        if call.name == "write":
+            if self.wrote_in_turn == self.turn:
+                raise ToolRefused("one write per message: this call was not run")
+            self.wrote_in_turn = self.turn
+
+
+async def test_before_call_refuses_by_the_env_s_rules_before_the_tool_runs() -> None:
+    env = OneWritePerMessage(OneFamily(), AlwaysOne())
+    await env.reset(seed=0)
+    calls = [
+        _call("write", "c1", key="a", text="hi"),
+        _call("write", "c2", key="b", text="yo"),
+        _call("read", "c3", key="a"),
+        ToolCall.make("write", "{not json", id="c4"),
+    ]
+    result = await env.step(Message.assistant(tool_calls=calls))
+    assert [o.kind for o in result.tool_outcomes] == ["ok", "refused", "ok", "bad_arguments"]
+    assert env.notes == {"a": "hi"}  # the refused write never ran
+    # Only valid calls reach the hook, with their validated arguments.
+    assert env.asked == [
+        ("write", {"key": "a", "text": "hi"}),
+        ("write", {"key": "b", "text": "yo"}),
+        ("read", {"key": "a"}),
+    ]
+    next_turn = await env.step(
+        Message.assistant(tool_calls=[_call("write", "c5", key="b", text="x")])
+    )
+    assert next_turn.tool_outcomes[0].kind == "ok"
+
+
+def test_before_call_is_not_called_unless_overridden() -> None:
+    assert Notes._checks_calls is False
+    assert OneWritePerMessage._checks_calls is True
