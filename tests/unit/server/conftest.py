@@ -44,8 +44,11 @@ class LastTextGrader:
 class CountEnv(Env):
     """Says a number each step; terminates when the agent says the target."""
 
-    def __init__(self, *, sleep_s: float = 0.0, fail_on: str | None = None):
+    def __init__(
+        self, *, sleep_s: float = 0.0, reset_sleep_s: float = 0.0, fail_on: str | None = None
+    ):
         self._sleep = sleep_s
+        self._reset_sleep = reset_sleep_s
         self._fail_on = fail_on
         self._task: Task | None = None
         self._n = 0
@@ -54,6 +57,8 @@ class CountEnv(Env):
     async def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> tuple[list[Message], Info]:
+        if self._reset_sleep:
+            await asyncio.sleep(self._reset_sleep)
         options = options or {}
         index = int(options.get("task_index", 0))
         self._task = CountFamily().generate(index, seed=seed or 0)
@@ -101,6 +106,10 @@ def count_factory(env_id: str, **kwargs: Any) -> Env:
         return CountEnv(**kwargs)
     if env_id == "test/Slow-v0":
         return CountEnv(sleep_s=5.0)
+    if env_id == "test/SlowReset-v0":
+        return CountEnv(reset_sleep_s=1.5)
+    if env_id == "test/SlowStep-v0":
+        return CountEnv(sleep_s=0.5)
     if env_id == "test/Broken-v0":
         return CountEnv(fail_on="boom")
     raise NotFoundError(f"unknown env id {env_id!r}")
