@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from gymforge.errors import EnvError
+from gymforge.policy import ConstantPolicy
+from gymforge.rollout import RunConfig, read_trajectories, run_async
 from gymforge.server import RemoteEnv, RemoteTimeout, RemoteUnavailable, ServerConfig
 from gymforge.types import Message
 
@@ -228,3 +231,38 @@ def test_a_full_server_is_unavailable() -> None:
         asyncio.run(main())
     finally:
         server.stop()
+
+
+def test_a_run_records_a_slow_server_as_infrastructure(
+    patient_server: LiveServer, tmp_path: Path
+) -> None:
+    config = RunConfig(
+        env_id="test/SlowStep-v0",
+        policy="test",
+        num_tasks=1,
+        group_size=2,
+        out=tmp_path / "t.jsonl",
+        max_turns=3,
+        max_consecutive_errors=None,
+    )
+    result = asyncio.run(
+        run_async(
+            config,
+            env_factory=lambda: RemoteEnv(
+                patient_server.url,
+                "test/SlowStep-v0",
+                token=TOKEN_A,
+                timeout_s=CLIENT_TIMEOUT_S,
+            ),
+            policy_factory=lambda _: ConstantPolicy("1"),
+        )
+    )
+    for trajectory in read_trajectories(config.out):
+        error = trajectory.error
+        assert error is not None
+        assert (error.boundary, error.type, error.cause) == ("env", "RemoteTimeout", "timeout")
+        assert not error.policy_caused
+        assert trajectory.reward is None  # not scored: the policy did nothing wrong
+    assert (result.summary.infrastructure, result.summary.policy_failures) == (2, 0)
+    wait_until_idle(patient_server)
+    assert sessions_on(patient_server) == []  # the engine closed both envs
