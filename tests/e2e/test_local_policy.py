@@ -116,12 +116,17 @@ async def test_with_tools_the_reply_is_still_a_valid_message(policy: LocalPolicy
     assert reply.generation.usage.prompt_tokens > 60
 
 
-async def test_prompt_longer_than_the_context_is_a_policy_error() -> None:
-    from gymforge.errors import PolicyError
+async def test_a_prompt_longer_than_the_context_is_blamed_on_who_made_it_long() -> None:
+    from gymforge.errors import PolicyOutputError, PolicyUnavailable
 
     small = LocalPolicy(n_ctx=64)
-    with pytest.raises(PolicyError, match="context window is 64"):
+    # The env's opening prompt alone: the run's set-up (n_ctx), not the policy.
+    with pytest.raises(PolicyUnavailable, match="opening prompt .*context window is 64"):
         await small.act([Message.user("word " * 200)], [], seed=0, sampling=GREEDY)
+    # After the policy's own turn the transcript outgrew the window: its output.
+    grown = [Message.user("hi"), Message.assistant("word " * 200), Message.user("more")]
+    with pytest.raises(PolicyOutputError, match="turn 1 .*context window is 64"):
+        await small.act(grown, [], seed=0, sampling=GREEDY)
 
 
 async def test_concurrent_calls_are_serialised_and_the_loop_stays_free(policy: LocalPolicy) -> None:

@@ -5,15 +5,19 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
 
-from gymforge.errors import PolicyError
+from gymforge.env import Env
+from gymforge.errors import PolicyUnavailable
 from gymforge.policy import LocalPolicy, OpenAIPolicy, default_model_path
-from gymforge.types import Message, Sampling, ToolSpec
+from gymforge.rollout import RunConfig, read_trajectories, run_async
+from gymforge.types import Info, Message, Sampling, Score, StepResult, Task, ToolSpec, Trajectory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -143,5 +147,75 @@ async def test_tools_go_to_the_server_and_a_valid_message_comes_back(server_url:
 async def test_unknown_route_on_a_live_server_is_a_clear_policy_error(server_url: str) -> None:
     wrong = server_url.removesuffix("/v1") + "/nope/v1"
     async with OpenAIPolicy("smollm2", base_url=wrong, max_retries=0) as policy:
-        with pytest.raises(PolicyError, match=rf"model server at {wrong} answered HTTP 404"):
+        with pytest.raises(PolicyUnavailable, match=rf"model server at {wrong} answered HTTP 404"):
             await policy.act([Message.user("hi")], [], seed=0, sampling=Sampling(max_tokens=4))
+
+
+class Chatter(Env):
+    """Answers every turn with a long text and never ends: the transcript outgrows 2048."""
+
+    _task = Task(id="chatter/0", prompt="Say one word.")
+    FILLER = "word " * 1010  # 1,010 tokens a turn
+
+    async def reset(
+        self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
+    ) -> tuple[list[Message], Info]:
+        return [Message.user(self._task.prompt)], Info()
+
+    async def step(self, action: Message) -> StepResult:
+        return StepResult(observation=(Message.user(f"{self.FILLER}\nSay one more word."),))
+
+    async def reference_action(self) -> Message:
+        return Message.assistant("word")
+
+    @property
+    def task(self) -> Task:
+        return self._task
+
+    @property
+    def task_family(self) -> Any:
+        return SimpleNamespace(
+            name="chatter", difficulty=None, generate=lambda i, *, seed, difficulty=None: self._task
+        )
+
+    def grader(self) -> Any:
+        class Answers:
+            name = "answers"
+
+            async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+                return Score(value=sum(m.role == "assistant" for m in trajectory.messages) / 10)
+
+        return Answers()
+
+
+async def test_a_context_overflow_is_the_policys_output_and_the_episode_is_scored(
+    server_url: str, tmp_path: Path
+) -> None:
+    """The real server refuses the grown transcript (400); the engine grades the episode."""
+    policy = OpenAIPolicy("smollm2", base_url=server_url, max_retries=0, timeout_s=300)
+    config = RunConfig(
+        env_id="test/Chatter-v0",
+        policy="test",
+        num_tasks=1,
+        group_size=1,
+        out=tmp_path / "t.jsonl",
+        sampling=Sampling(temperature=0.0, max_tokens=4),
+    )
+    try:
+        await run_async(config, env_factory=Chatter, policy_factory=lambda _: policy)
+    finally:
+        await policy.aclose()
+    (trajectory,) = read_trajectories(config.out)
+    error = trajectory.error
+    assert error is not None
+    assert (error.type, error.boundary, error.cause, error.policy_caused) == (
+        "PolicyOutputError",
+        "policy",
+        "bad_output",
+        True,
+    )
+    assert "maximum context length is 2048 tokens" in error.message
+    assert trajectory.truncated
+    answered = sum(m.role == "assistant" for m in trajectory.messages)
+    assert answered == 2  # prompts of 34, then 1,066 tokens fit; 2,097 do not
+    assert trajectory.reward == answered / 10  # graded as it stands, not left out

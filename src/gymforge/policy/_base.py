@@ -17,8 +17,11 @@ class Policy(Protocol):
     ``act`` gets the whole conversation so far (system prompt first), the tools the
     model may call now, a seed and sampling parameters, and returns one assistant
     `Message`. Backends that know token ids, logprobs and usage put them on
-    ``message.generation``. A backend failure raises `gymforge.errors.PolicyError`
-    (after the backend's own retries), which the rollout engine records.
+    ``message.generation``. A backend failure raises a `gymforge.errors.PolicyError`
+    subclass (after the backend's own retries) that says who is to blame:
+    `PolicyTimeout` and `PolicyUnavailable` are infrastructure, `PolicyOutputError` is
+    the policy's own output (the engine grades that episode as it stands). The rollout
+    engine records it.
     """
 
     name: str

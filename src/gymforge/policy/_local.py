@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gymforge.errors import ConfigError, NotFoundError, PolicyError
+from gymforge.errors import ConfigError, NotFoundError, PolicyError, PolicyUnavailable
+from gymforge.policy._blame import context_overflow
 from gymforge.policy._toolprompt import assistant_turn, parse_tool_calls, render_history
 from gymforge.types import Generation, Message, Sampling, ToolSpec, Usage
 
@@ -293,17 +294,23 @@ class LocalPolicy:
         return str(self._formatter(messages=history).prompt)
 
     def _run(
-        self, loaded: _Loaded, history: list[dict[str, str]], sampling: Sampling, seed: int
+        self,
+        loaded: _Loaded,
+        messages: Sequence[Message],
+        history: list[dict[str, str]],
+        sampling: Sampling,
+        seed: int,
     ) -> tuple[list[int], _Output]:
         with loaded.lock:
             llm = loaded.llm
             prompt = self._prompt(llm, history)
             prompt_ids = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
             if len(prompt_ids) >= _context_size(llm):
-                raise PolicyError(
+                raise context_overflow(
+                    messages,
                     f"the prompt has {len(prompt_ids)} tokens but the context window is "
-                    f"{_context_size(llm)}; raise n_ctx (LocalPolicy(n_ctx=...)) or shorten "
-                    "the episode"
+                    f"{_context_size(llm)}",
+                    fix="raise n_ctx (LocalPolicy(n_ctx=...)) or shorten the env's prompt",
                 )
             return prompt_ids, _generate(llm, prompt_ids, sampling, seed)
 
@@ -319,7 +326,10 @@ class LocalPolicy:
 
         Raises:
             ConfigError: llama.cpp could not load the model file (first call only).
-            PolicyError: The prompt does not fit the context window, or llama.cpp failed.
+            PolicyOutputError: The conversation no longer fits the context window (the
+                policy has acted in the episode: its own output outgrew the window).
+            PolicyUnavailable: llama.cpp failed, or the opening prompt alone does not
+                fit the context window (the run's set-up: raise ``n_ctx``).
         """
         loaded = await asyncio.to_thread(self._model)
         history = render_history(messages, tools)
@@ -327,12 +337,14 @@ class LocalPolicy:
         async with loaded.queue():
             try:
                 prompt_ids, out = await asyncio.to_thread(
-                    self._run, loaded, history, sampling, seed
+                    self._run, loaded, messages, history, sampling, seed
                 )
             except PolicyError:
                 raise
             except (RuntimeError, ValueError, OSError) as exc:
-                raise PolicyError(f"llama.cpp failed on {self.model_path.name}: {exc}") from exc
+                raise PolicyUnavailable(
+                    f"llama.cpp failed on {self.model_path.name}: {exc}"
+                ) from exc
         latency = time.perf_counter() - started
         content: str | None = out.text
         calls: tuple[Any, ...] = ()

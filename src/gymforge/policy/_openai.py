@@ -11,12 +11,20 @@ import email.utils
 import logging
 import os
 import random
+import re
 import socket
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gymforge.errors import ConfigError, PolicyError
+from gymforge.errors import (
+    ConfigError,
+    PolicyError,
+    PolicyOutputError,
+    PolicyTimeout,
+    PolicyUnavailable,
+)
+from gymforge.policy._blame import context_overflow
 from gymforge.policy._toolprompt import assistant_turn, tool_call_id
 from gymforge.types import Generation, JsonValue, Message, Sampling, ToolCall, ToolSpec, Usage
 
@@ -31,6 +39,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 """The base URL used when a spec names no server (``openai:gpt-4o-mini``)."""
 _RETRY_STATUS = frozenset({408, 409, 429})
+_TIMEOUT_STATUS = frozenset({408, 504})  # the server, or a gateway before it, gave up waiting
+_OVERFLOW_STATUS = frozenset({400, 422})
+_OVERFLOW_CODES = frozenset(
+    {"context_length_exceeded", "exceed_context_size_error", "context_window_exceeded"}
+)
+"""Error ``code`` / ``type`` values that servers give a request too long for the model
+(OpenAI and llama-cpp-python's server, llama.cpp's own server, others)."""
+_OVERFLOW_TEXT = re.compile(
+    r"context[ _-]?(length|window|size)|maximum context|prompt is too long|"
+    r"input is too long|`inputs` tokens \+ `max_new_tokens`",
+    re.IGNORECASE,
+)
+"""How servers that send no such code say it: vLLM ("This model's maximum context
+length is ..."), SGLang ("longer than the model's context length"), TGI ("`inputs`
+tokens + `max_new_tokens` must be <= ...") and others."""
 _MAX_BACKOFF_S = 30.0
 _MAX_RETRY_AFTER_S = 120.0
 _SEED_MASK = 0x7FFFFFFF  # servers differ in seed width; 31 bits fit every one
@@ -55,6 +78,18 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     if parsed is None:
         return None
     return max(0.0, parsed.timestamp() - time.time())
+
+
+def _overflows_context(exc: Exception, status: int | None) -> bool:
+    """Whether a server's refusal says the request is longer than the model's context."""
+    if status not in _OVERFLOW_STATUS:
+        return False
+    codes = {str(getattr(exc, "code", None) or ""), str(getattr(exc, "type", None) or "")}
+    return bool(codes & _OVERFLOW_CODES) or bool(_OVERFLOW_TEXT.search(_detail(exc)))
+
+
+def _detail(exc: Exception) -> str:
+    return str(getattr(exc, "message", "") or exc)[:300]
 
 
 def _cause(exc: BaseException) -> str:
@@ -84,10 +119,16 @@ class OpenAIPolicy:
     latency (of the whole call, waits included) and, with ``logprobs=True``, the
     per-token log-probabilities.
 
-    429, 408, 409, 5xx and connection errors are retried with exponential backoff and
-    jitter; a ``Retry-After`` header, when the server sends one, sets the wait instead.
-    After the last retry, or on any other error (401, 404, 400), `act` raises
-    `PolicyError` naming the URL and what to check.
+    429, 408, 409, 5xx, timeouts and connection errors are retried with exponential
+    backoff and jitter; a ``Retry-After`` header, when the server sends one, sets the
+    wait instead. Errors say who is to blame, and name the URL and what to check:
+    `PolicyTimeout` when the last attempt timed out (or answered 408/504),
+    `PolicyUnavailable` when the server could not be reached, kept failing (5xx, 429)
+    or refused the run's requests (401, 403, 404, other 4xx: a key, a model name or an
+    option to fix; found only by asking, mid-run), and `PolicyOutputError` when the
+    model's own reply cannot become a message or the conversation has outgrown the
+    context window (a 400 saying so, once the policy has acted; on the opening prompt
+    that is the run's set-up: `PolicyUnavailable`).
 
     Args:
         model: Model name as the server knows it.
@@ -222,8 +263,12 @@ class OpenAIPolicy:
         """Ask the server for the next assistant message.
 
         Raises:
-            PolicyError: The server could not be reached or kept failing after the
-                retries, or it refused the request (bad key, unknown model, bad request).
+            PolicyTimeout: The last attempt timed out.
+            PolicyUnavailable: The server could not be reached, kept failing after the
+                retries, refused the request (bad key, unknown model, bad option), or
+                the opening prompt does not fit the model's context.
+            PolicyOutputError: The model's reply cannot become a message, or the
+                conversation no longer fits the model's context window.
         """
         import openai
 
@@ -238,6 +283,13 @@ class OpenAIPolicy:
                 break
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
                 status = getattr(exc, "status_code", None)
+                if _overflows_context(exc, status):
+                    raise context_overflow(
+                        messages,
+                        f"model server at {self.base_url}: {_detail(exc)}",
+                        fix="serve the model with a longer context (llama.cpp --n_ctx, vLLM "
+                        "--max-model-len) or lower max_tokens",
+                    ) from exc
                 retryable = status is None or status in _RETRY_STATUS or status >= 500
                 if not retryable or attempt >= self.max_retries:
                     raise self._error(exc, status, attempt) from exc
@@ -252,7 +304,7 @@ class OpenAIPolicy:
                 await self._sleep(delay)
                 attempt += 1
             except openai.OpenAIError as exc:  # anything else the client raises: not retried
-                raise PolicyError(f"model server at {self.base_url}: {exc}") from exc
+                raise PolicyUnavailable(f"model server at {self.base_url}: {exc}") from exc
         return self._message(response, messages, time.perf_counter() - started)
 
     def _delay(self, exc: Exception, attempt: int) -> float:
@@ -265,41 +317,74 @@ class OpenAIPolicy:
         return base + self._jitter.uniform(0.0, base / 4)
 
     def _error(self, exc: Exception, status: int | None, attempt: int) -> PolicyError:
+        """The last attempt's failure, classified: timeout, or the server unavailable.
+
+        A refusal of the run's requests (401, 403, 404, another 4xx) is
+        `PolicyUnavailable` rather than `ConfigError`: it is found only by asking the
+        server, in the middle of the run, and it is the same for every episode, so it
+        belongs at the policy boundary, where the engine's dead-server guard
+        (``max_consecutive_errors``) stops the run after a few identical failures;
+        recorded at the ``config`` boundary, every episode would fail on its own.
+        Either way it is infrastructure, never scored against the policy.
+        """
+        import openai
+
         url = self.base_url
         tries = f"after {attempt} retries" if attempt else "on the first attempt"
         spec = f"check --policy openai:{self.model}@{url}"
         if status is None:
-            return PolicyError(
+            if isinstance(exc, openai.APITimeoutError):
+                return PolicyTimeout(
+                    f"the model server at {url} did not answer within {self.timeout_s:g}s "
+                    f"{tries} (timed out); raise timeout_s or lower the load. {spec}"
+                )
+            return PolicyUnavailable(
                 f"could not reach the model server at {url} {tries} ({_cause(exc)}); "
                 f"is the server running? {spec}"
             )
-        detail = str(getattr(exc, "message", "") or exc)[:300]
+        detail = _detail(exc)
         if status in (401, 403):
             hint = "check the API key in the environment variable the policy reads"
         elif status == 404:
             hint = f"is model {self.model!r} served there? GET {url}/models lists the models"
+        elif status in _TIMEOUT_STATUS:
+            hint = "the server gave up waiting for the model; raise its timeout or lower the load"
         elif status == 429 or status >= 500:
             hint = "the server is overloaded or failing; lower the concurrency or retry later"
         else:
             hint = "the server rejected the request; check the model's options and the tools"
-        return PolicyError(
-            f"model server at {url} answered HTTP {status} {tries}: {detail}; {hint}"
-        )
+        kind = PolicyTimeout if status in _TIMEOUT_STATUS else PolicyUnavailable
+        return kind(f"model server at {url} answered HTTP {status} {tries}: {detail}; {hint}")
 
     def _message(self, response: object, messages: Sequence[Message], latency: float) -> Message:
         from openai.types.chat import ChatCompletion
 
-        if (
-            not isinstance(response, ChatCompletion)
-            or not response.choices
-            or getattr(response.choices[0], "message", None) is None
-        ):
-            raise PolicyError(
+        if not isinstance(response, ChatCompletion) or not getattr(response, "choices", None):
+            # Not the model's doing: the URL does not serve the chat-completions API.
+            raise PolicyUnavailable(
                 f"model server at {self.base_url} answered with something that is not a chat "
                 f"completion ({str(response)[:200]!r}); is that URL an OpenAI-compatible /v1 "
                 "endpoint?"
             )
         choice = response.choices[0]
+        if getattr(choice, "message", None) is None:
+            raise PolicyOutputError(
+                f"model server at {self.base_url} sent a completion without a message "
+                f"(finish_reason {getattr(choice, 'finish_reason', None)!r}): the model's "
+                "reply is unusable, so the episode ends here and is graded as it stands"
+            )
+        try:
+            return self._parse(response, choice, messages, latency)
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            raise PolicyOutputError(
+                f"model server at {self.base_url}: the model's reply cannot become a message "
+                f"({str(exc).splitlines()[0][:200]}); the episode ends here and is graded as "
+                "it stands"
+            ) from exc
+
+    def _parse(
+        self, response: Any, choice: Any, messages: Sequence[Message], latency: float
+    ) -> Message:
         calls: list[ToolCall] = []
         turn = assistant_turn(messages)
         for k, call in enumerate(choice.message.tool_calls or ()):

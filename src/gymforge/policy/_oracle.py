@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gymforge.errors import PolicyError
+from gymforge.errors import EnvError, GymforgeError
 from gymforge.policy._base import ReferenceSource
 from gymforge.types import Message, Sampling, ToolSpec
 
@@ -55,13 +55,25 @@ class OraclePolicy:
     ) -> Message:
         """Return the source's reference action for the current state.
 
+        The reference solution is the env's code, so its failures are the env's: the
+        engine records them at the ``env`` boundary (infrastructure), never as the
+        policy's.
+
         Raises:
-            PolicyError: The source returned something other than an assistant message.
+            EnvError: The source returned something other than an assistant message,
+                or its ``reference_action()`` raised (a gymforge error passes through
+                with its own boundary).
         """
-        action = await self._source.reference_action()
+        name = type(self._source).__name__
+        try:
+            action = await self._source.reference_action()
+        except GymforgeError:
+            raise
+        except Exception as exc:
+            raise EnvError(f"{name}.reference_action() failed: {exc!r}") from exc
         if not isinstance(action, Message) or action.role != "assistant":
-            raise PolicyError(
-                f"{type(self._source).__name__}.reference_action() returned {action!r}; "
+            raise EnvError(
+                f"{name}.reference_action() returned {action!r}; "
                 "it must return an assistant Message"
             )
         return action

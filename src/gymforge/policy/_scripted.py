@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from gymforge.errors import PolicyError
+from gymforge.errors import PolicyError, PolicyOutputError
 from gymforge.policy._toolprompt import assistant_turn
 from gymforge.types import Message, Sampling, ToolSpec
 
@@ -32,7 +32,8 @@ class ScriptedPolicy:
     messages is ``responses[k]``. The position comes from the conversation itself, not
     from a counter, so one instance can serve many episodes at once (the rollout
     engine shares one policy) and a repeated call gives the same answer. When the
-    script has no entry for a turn, `act` raises `PolicyError`.
+    script has no entry for a turn, `act` raises `PolicyOutputError`: the policy has
+    nothing more to say, so the episode ends there and is graded as it stands.
 
     Args:
         responses: The assistant messages, in order, or a function
@@ -76,17 +77,23 @@ class ScriptedPolicy:
         """Return the scripted reply for this turn.
 
         Raises:
-            PolicyError: The script has no reply for this turn, or the function failed.
+            PolicyOutputError: The script has no reply for this turn.
+            PolicyError: The function failed: a bug in the policy's own code, neither
+                the model's output nor a server's failure, so infrastructure (not
+                scored). A `PolicyError` the function raises on purpose (e.g. a
+                `PolicyTimeout` in a test) passes through as it is.
         """
         if self._fn is not None:
             try:
                 reply = self._fn(messages, tools)
+            except PolicyError:
+                raise
             except Exception as exc:
                 raise PolicyError(f"scripted policy function failed: {exc!r}") from exc
             return _check_assistant(reply, "the scripted policy function's reply")
         turn = assistant_turn(messages)
         if turn >= len(self._script):
-            raise PolicyError(
+            raise PolicyOutputError(
                 f"scripted policy ran out of replies: the conversation is at assistant turn "
                 f"{turn} but the script has only {len(self._script)} message(s); add more "
                 "replies or end the episode sooner (e.g. a lower max_turns)"

@@ -13,7 +13,14 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
     raise _ConfigError("the env server needs its extra: pip install 'gymforge[server]'") from _exc
 
 from gymforge.server._app import ServerConfig, create_app
-from gymforge.server._client import RemoteEnv, RemoteGrader, RemoteTaskFamily
+from gymforge.server._client import (
+    RemoteEnv,
+    RemoteError,
+    RemoteGrader,
+    RemoteTaskFamily,
+    RemoteTimeout,
+    RemoteUnavailable,
+)
 from gymforge.server._protocol import PROTOCOL_VERSION
 from gymforge.server._serve import is_loopback, serve
 from gymforge.server._sessions import ServerError, SessionManager
@@ -21,8 +28,11 @@ from gymforge.server._sessions import ServerError, SessionManager
 __all__ = [
     "PROTOCOL_VERSION",
     "RemoteEnv",
+    "RemoteError",
     "RemoteGrader",
     "RemoteTaskFamily",
+    "RemoteTimeout",
+    "RemoteUnavailable",
     "ServerConfig",
     "ServerError",
     "SessionManager",

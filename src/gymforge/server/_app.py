@@ -9,7 +9,15 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +60,53 @@ log = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Watch = Callable[[], Coroutine[Any, Any, bool]]
+"""Makes a coroutine that waits for the client's next event: True when it went away."""
 ANONYMOUS = "anonymous"
+
+
+class _ClientGone(Exception):
+    """The client went away while its create ran; the session was undone."""
+
+
+async def _create_unless_gone(
+    manager: SessionManager,
+    owner: str,
+    request: CreateSession | WsRequest,
+    watch: Watch,
+) -> tuple[Session, list[Message], Info]:
+    """``manager.create``, undone when the client leaves before it can be answered.
+
+    Only the connection that asked for a session can learn its id, so a session whose
+    client left (a timeout on its side closes the connection) would be an orphan until
+    the reaper came. The client's connection is watched while the env is made and
+    reset: when it goes away, the create is cancelled (the env is closed) or, when it
+    had just finished, the new session is closed. A client that sends its next frame
+    meanwhile is no longer watched; the frame is kept for the connection to process.
+    """
+    options: Mapping[str, Any] | None = request.options
+    work = asyncio.ensure_future(manager.create(owner, request.env_id or "", request.seed, options))
+    left = asyncio.ensure_future(watch())
+    try:
+        await asyncio.wait({work, left}, return_when=asyncio.FIRST_COMPLETED)
+        if not left.done() or left.cancelled() or not _left(left):
+            return await work
+        if work.done():
+            if not work.cancelled() and work.exception() is None:
+                await manager.close(owner, work.result()[0].id)
+        else:
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+        raise _ClientGone
+    finally:
+        left.cancel()
+        if not work.done():  # the request itself was cancelled (shutdown)
+            work.cancel()
+
+
+def _left(watcher: asyncio.Future[bool]) -> bool:
+    """Whether the client left; a watcher that failed means the connection is unusable."""
+    return watcher.exception() is not None or watcher.result()
 
 
 @dataclass(frozen=True)
@@ -186,7 +240,7 @@ def create_app(
 
     Example:
         >>> app = create_app(ServerConfig(no_auth=True))
-        >>> sorted(r.path for r in app.routes if r.path.startswith("/v1/sessions"))[:2]
+        >>> sorted({r.path for r in app.routes if r.path.startswith("/v1/sessions")})[:2]
         ['/v1/sessions', '/v1/sessions/{session_id}']
     """
     metrics: _Metrics
@@ -317,10 +371,32 @@ def create_app(
         ]
 
     @app.post("/v1/sessions", status_code=201)
-    async def create(body: CreateSession, owner: str = Depends(owner_of)) -> SessionCreated:
-        """Open a session: make the env and reset it with the seed."""
-        session, obs, info = await manager.create(owner, body.env_id, body.seed, body.options)
+    async def create(
+        body: CreateSession, request: Request, owner: str = Depends(owner_of)
+    ) -> SessionCreated:
+        """Open a session: make the env and reset it with the seed.
+
+        A client that disconnects before the answer (its timeout) gets no session: the
+        create is undone.
+        """
+
+        async def disconnected() -> bool:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            return True
+
+        try:
+            session, obs, info = await _create_unless_gone(manager, owner, body, disconnected)
+        except _ClientGone:
+            raise ServerError(
+                "client_gone", "the client left before its session was created", status=499
+            ) from None
         return _created(session, obs, info)
+
+    @app.get("/v1/sessions")
+    async def sessions(owner: str = Depends(owner_of)) -> list[SessionState]:
+        """The caller's open sessions (to find and close ones it lost track of)."""
+        return [_state(session) for session in manager.sessions(owner)]
 
     @app.post("/v1/sessions/{session_id}/reset")
     async def reset(
@@ -389,14 +465,14 @@ def create_app(
         await manager.close(owner, session_id)
         return Response(status_code=204)
 
-    async def dispatch(owner: str, req: WsRequest) -> Any:
+    async def dispatch(owner: str, req: WsRequest, watch: Watch) -> Any:
         """One WebSocket op, through the same manager calls as the HTTP routes."""
         if req.op == "ping":
             return {"pong": True}
         if req.op == "create":
             if req.env_id is None:
                 raise ServerError("invalid_request", "create needs env_id")
-            return _created(*await manager.create(owner, req.env_id, req.seed, req.options))
+            return _created(*await _create_unless_gone(manager, owner, req, watch))
         if req.session_id is None:
             raise ServerError("invalid_request", f"{req.op} needs session_id")
         sid = req.session_id
@@ -428,12 +504,23 @@ def create_app(
             await socket.close(code=1008, reason=exc.message)
             return
         await socket.accept()
+        kept: list[str] = []  # a frame that arrived while a create was watching the socket
+
+        async def disconnected() -> bool:
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return True
+            kept.append(message.get("text") or "")
+            return False
+
         try:
             while True:
-                raw = await socket.receive_text()
-                reply = await _ws_handle(raw, owner, dispatch, config.max_body_bytes, metrics)
+                raw = kept.pop() if kept else await socket.receive_text()
+                reply = await _ws_handle(
+                    raw, owner, dispatch, disconnected, config.max_body_bytes, metrics
+                )
                 await socket.send_text(reply)
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, _ClientGone):
             return  # sessions stay open for a reconnect; the reaper frees abandoned ones
 
     return app
@@ -453,7 +540,8 @@ def _state(session: Session) -> SessionState:
 async def _ws_handle(
     raw: str,
     owner: str,
-    dispatch: Callable[[str, WsRequest], Awaitable[Any]],
+    dispatch: Callable[[str, WsRequest, Watch], Awaitable[Any]],
+    watch: Watch,
     max_bytes: int,
     metrics: _Metrics,
 ) -> str:
@@ -468,13 +556,15 @@ async def _ws_handle(
             req = WsRequest.model_validate(data)
         except (ValueError, ValidationError) as exc:
             raise ServerError("invalid_request", f"invalid frame: {exc}"[:2000]) from exc
-        result = await dispatch(owner, req)
+        result = await dispatch(owner, req, watch)
         payload = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
         return json.dumps({"id": req.id, "ok": True, "result": payload})
     except ServerError as exc:
         metrics.errors.labels(code=exc.code).inc()
         detail = ErrorDetail(code=exc.code, message=exc.message)
         return WsReply(id=frame_id, ok=False, error=detail).model_dump_json()
+    except _ClientGone:
+        raise
     except Exception:
         log.exception("unhandled error in a WebSocket frame")
         metrics.errors.labels(code="internal").inc()

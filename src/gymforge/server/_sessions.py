@@ -147,6 +147,10 @@ class SessionManager:
             )
         return session
 
+    def sessions(self, owner: str) -> list[Session]:
+        """The caller's open sessions, oldest first; another client's are never listed."""
+        return [s for s in self._sessions.values() if secrets.compare_digest(s.owner, owner)]
+
     async def reset(
         self, owner: str, session_id: str, seed: int | None, options: Mapping[str, Any] | None
     ) -> tuple[Session, list[Message], Info]:

@@ -1,4 +1,4 @@
-"""LocalPolicy set-up without running the model: install hints, paths, prompt rendering."""
+"""LocalPolicy without running the model: install hints, paths, prompts, and who is to blame."""
 
 import importlib.util
 from pathlib import Path
@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from gymforge.errors import ConfigError, NotFoundError
+from gymforge.errors import ConfigError, NotFoundError, PolicyOutputError, PolicyUnavailable
 from gymforge.policy import LocalPolicy, default_model_path
-from gymforge.policy._local import render_chatml
+from gymforge.policy._local import _Loaded, render_chatml
+from gymforge.types import Message, Sampling
 
 
 def hide_module(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
@@ -73,3 +74,53 @@ def test_a_file_that_is_not_gguf_is_a_config_error(tmp_path: Path) -> None:
     fake.write_bytes(b"this is not a GGUF file")
     with pytest.raises(ConfigError, match=r"not-a-model.gguf' is not a GGUF model file"):
         LocalPolicy(model_path=fake)
+
+
+class FakeLlama:
+    """Stands in for llama_cpp.Llama: a context window and a tokenizer (one token a byte)."""
+
+    def __init__(self, n_ctx: int, *, broken: bool = False) -> None:
+        self.input_ids = [0] * n_ctx
+        self.broken = broken
+
+    def n_ctx(self) -> int:
+        return len(self.input_ids)
+
+    def tokenize(self, text: bytes, *, add_bos: bool, special: bool) -> list[int]:
+        if self.broken:
+            raise RuntimeError("llama_decode returned -3")
+        return list(text)
+
+
+def local_with(monkeypatch: pytest.MonkeyPatch, llm: FakeLlama) -> LocalPolicy:
+    policy = LocalPolicy(chat_template="chatml")
+    monkeypatch.setattr(policy, "_model", lambda: _Loaded(llm=llm, load_s=0.0))
+    return policy
+
+
+LONG = "word " * 40  # 200 bytes: 200 fake tokens
+
+
+async def test_a_conversation_outgrowing_the_context_is_the_policys_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    policy = local_with(monkeypatch, FakeLlama(n_ctx=256))
+    later = [Message.user("hi"), Message.assistant(LONG), Message.user("go on")]
+    with pytest.raises(PolicyOutputError, match=r"at assistant turn 1 .*window is 256") as info:
+        await policy.act(later, [], seed=0, sampling=Sampling())
+    assert info.value.cause == "bad_output"
+
+
+async def test_an_opening_prompt_too_long_for_n_ctx_is_the_runs_set_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    policy = local_with(monkeypatch, FakeLlama(n_ctx=128))
+    with pytest.raises(PolicyUnavailable, match=r"opening prompt .* raise n_ctx") as info:
+        await policy.act([Message.user(LONG)], [], seed=0, sampling=Sampling())
+    assert info.value.cause == "unavailable"
+
+
+async def test_llama_cpp_failing_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = local_with(monkeypatch, FakeLlama(n_ctx=256, broken=True))
+    with pytest.raises(PolicyUnavailable, match="llama.cpp failed on .*llama_decode returned -3"):
+        await policy.act([Message.user("hi")], [], seed=0, sampling=Sampling())

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gymforge.errors import PolicyError
+from gymforge.errors import EnvError, SandboxError
 from gymforge.policy import OraclePolicy, Policy
 from gymforge.types import Message, Sampling
 
@@ -27,13 +27,27 @@ async def test_each_act_returns_the_sources_current_reference_action() -> None:
     assert policy.name == "oracle"
 
 
-async def test_a_source_returning_a_non_assistant_message_is_a_policy_error() -> None:
+async def test_a_broken_reference_solution_is_the_envs_failure() -> None:
     class Bad:
         async def reference_action(self) -> Message:
             return Message.user("I am not an action")
 
-    with pytest.raises(PolicyError, match=r"Bad.reference_action\(\) returned"):
+    with pytest.raises(EnvError, match=r"Bad.reference_action\(\) returned"):
         await OraclePolicy(Bad()).act([], [], seed=0, sampling=Sampling())
+
+    class Crashing:
+        async def reference_action(self) -> Message:
+            raise KeyError("solution")
+
+    with pytest.raises(EnvError, match=r"Crashing.reference_action\(\) failed: KeyError"):
+        await OraclePolicy(Crashing()).act([], [], seed=0, sampling=Sampling())
+
+    class Sandboxed:
+        async def reference_action(self) -> Message:
+            raise SandboxError("bwrap failed")
+
+    with pytest.raises(SandboxError):  # a gymforge error keeps its own boundary
+        await OraclePolicy(Sandboxed()).act([], [], seed=0, sampling=Sampling())
 
 
 def test_a_source_without_reference_action_is_rejected() -> None:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from gymforge.errors import PolicyError
+from gymforge.errors import PolicyError, PolicyOutputError, PolicyTimeout
 from gymforge.policy import ConstantPolicy, Policy, ScriptedPolicy
 from gymforge.types import Message, Sampling, ToolCall, ToolSpec
 
@@ -23,10 +23,10 @@ async def test_script_plays_the_reply_of_each_assistant_turn() -> None:
     assert await policy.act(history, [], seed=9, sampling=S) == second
 
 
-async def test_running_out_of_script_is_a_policy_error_that_says_so() -> None:
+async def test_running_out_of_script_is_the_policys_output_and_says_so() -> None:
     policy = ScriptedPolicy([Message.assistant("only")])
     history = [Message.user("a"), Message.assistant("only"), Message.user("b")]
-    with pytest.raises(PolicyError, match=r"ran out of replies.*turn 1.*only 1 message"):
+    with pytest.raises(PolicyOutputError, match=r"ran out of replies.*turn 1.*only 1 message"):
         await policy.act(history, [], seed=0, sampling=S)
 
 
@@ -48,8 +48,15 @@ async def test_function_script_failures_and_bad_replies_are_reported() -> None:
     def boom(messages: Sequence[Message], tools: Sequence[ToolSpec]) -> Message:
         raise KeyError("nope")
 
-    with pytest.raises(PolicyError, match="function failed"):
+    with pytest.raises(PolicyError, match="function failed") as info:
         await ScriptedPolicy(boom).act([], [], seed=0, sampling=S)
+    assert type(info.value) is PolicyError  # a bug in the policy's code: no finer cause
+
+    def slow(messages: Sequence[Message], tools: Sequence[ToolSpec]) -> Message:
+        raise PolicyTimeout("the fake model server did not answer")
+
+    with pytest.raises(PolicyTimeout, match="did not answer"):  # passes through as raised
+        await ScriptedPolicy(slow).act([], [], seed=0, sampling=S)
     with pytest.raises(ValueError, match="role 'user'"):
         await ScriptedPolicy(lambda m, t: Message.user("x")).act([], [], seed=0, sampling=S)
 

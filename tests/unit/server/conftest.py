@@ -16,8 +16,8 @@ import httpx
 import pytest
 import uvicorn
 
-from gymforge.env import Env, EnvSpec
-from gymforge.errors import NotFoundError
+from gymforge.env import Env, EnvSpec, ToolEnv, tool
+from gymforge.errors import NotFoundError, ToolRefused
 from gymforge.server import ServerConfig, create_app
 from gymforge.types import Info, Message, Score, StepResult, Task, Trajectory
 
@@ -44,8 +44,11 @@ class LastTextGrader:
 class CountEnv(Env):
     """Says a number each step; terminates when the agent says the target."""
 
-    def __init__(self, *, sleep_s: float = 0.0, fail_on: str | None = None):
+    def __init__(
+        self, *, sleep_s: float = 0.0, reset_sleep_s: float = 0.0, fail_on: str | None = None
+    ):
         self._sleep = sleep_s
+        self._reset_sleep = reset_sleep_s
         self._fail_on = fail_on
         self._task: Task | None = None
         self._n = 0
@@ -54,6 +57,8 @@ class CountEnv(Env):
     async def reset(
         self, *, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> tuple[list[Message], Info]:
+        if self._reset_sleep:
+            await asyncio.sleep(self._reset_sleep)
         options = options or {}
         index = int(options.get("task_index", 0))
         self._task = CountFamily().generate(index, seed=seed or 0)
@@ -93,7 +98,61 @@ class CountEnv(Env):
         self.closed += 1
 
 
+class LedgerFamily:
+    name = "ledger"
+    difficulty = None
+
+    def generate(self, index: int, *, seed: int, difficulty: int | None = None) -> Task:
+        return Task(id=f"ledger/{seed}/{index}", prompt="deposit 5 in total", answer=5)
+
+
+class DepositsGrader:
+    """Reads the tool outcomes, never the replies: the sum of the deposits that ran."""
+
+    name = "deposits"
+
+    async def grade(self, task: Task, trajectory: Trajectory) -> Score:
+        ran = [o for o in trajectory.successful_calls(writes_only=True) if o.tool == "deposit"]
+        total = sum(int(o.arguments["amount"]) for o in ran)  # type: ignore[call-overload,index]
+        kinds = ",".join(o.kind for o in trajectory.tool_outcomes())
+        return Score(value=1.0 if total == task.answer else 0.0, explanation=f"{total}; {kinds}")
+
+
+class LedgerEnv(ToolEnv):
+    """A ledger: `deposit` (a write, refused unless positive) and `balance` (a read)."""
+
+    def __init__(self) -> None:
+        super().__init__(LedgerFamily(), DepositsGrader())
+
+    @tool(writes=True)
+    def deposit(self, amount: int) -> str:
+        """Add money.
+
+        Args:
+            amount: How much; must be positive.
+        """
+        if amount <= 0:
+            raise ToolRefused("deposits must be positive")
+        self.total += amount
+        return f"balance {self.total}"
+
+    @tool
+    def balance(self) -> str:
+        """The balance."""
+        return str(self.total)
+
+    async def on_reset(self, options: Any) -> None:
+        self.total = 0
+
+    async def opening_messages(self) -> list[Message]:
+        return [Message.user(self.task.prompt)]
+
+    async def reference_action(self) -> Message:
+        return Message.assistant("done")
+
+
 ENV_ID = "test/Count-v0"
+LEDGER_ID = "test/Ledger-v0"
 
 
 def count_factory(env_id: str, **kwargs: Any) -> Env:
@@ -101,6 +160,12 @@ def count_factory(env_id: str, **kwargs: Any) -> Env:
         return CountEnv(**kwargs)
     if env_id == "test/Slow-v0":
         return CountEnv(sleep_s=5.0)
+    if env_id == LEDGER_ID:
+        return LedgerEnv()
+    if env_id == "test/SlowReset-v0":
+        return CountEnv(reset_sleep_s=1.5)
+    if env_id == "test/SlowStep-v0":
+        return CountEnv(sleep_s=0.5)
     if env_id == "test/Broken-v0":
         return CountEnv(fail_on="boom")
     raise NotFoundError(f"unknown env id {env_id!r}")

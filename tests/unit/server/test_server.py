@@ -271,3 +271,15 @@ def test_no_auth_is_refused_off_loopback() -> None:
         serve(ServerConfig(no_auth=True), host="0.0.0.0")
     with pytest.raises(ValueError, match="token"):
         ServerConfig()
+
+
+def test_a_client_lists_its_own_sessions_only(live_server: LiveServer) -> None:
+    mine = {create(live_server, A, seed=1), create(live_server, A, seed=2)}
+    theirs = create(live_server, B)
+    listed = httpx.get(f"{live_server.url}/v1/sessions", headers=A).json()
+    assert {s["session_id"] for s in listed} == mine
+    assert {s["seed"] for s in listed} == {1, 2}
+    assert [
+        s["session_id"] for s in httpx.get(f"{live_server.url}/v1/sessions", headers=B).json()
+    ] == [theirs]
+    assert httpx.get(f"{live_server.url}/v1/sessions").status_code == 401
