@@ -453,8 +453,9 @@ class ErrorRecord(_Frozen):
     message: str
     """The exception's text."""
     cause: str | None = None
-    """A finer reason where the error gives one: for the policy ``timeout``,
-    ``unavailable`` or ``bad_output``."""
+    """A finer reason where the error gives one: ``timeout`` or ``unavailable`` (a model
+    server, or an env server behind `RemoteEnv`), ``bad_output`` (the policy's own
+    output)."""
     policy_caused: bool = False
     """True when the policy's output caused the failure (the episode is then scored)."""
     frames: tuple[str, ...] = ()
