@@ -1,9 +1,10 @@
 """The front desk env: an agent serves one library member's requests with tools.
 
-Each episode builds a fresh `Library` from its task (`TaskData.world`), with the
-desk's rule (`DeskRules`: look a member up in an earlier turn before any write on
-their account) plugged in as its guard. A plain-text reply ends the episode. The
-reward is the `library_state` grader's: does the final database match the gold?
+Each episode builds a fresh `Library` from its task (`TaskData.world`). The desk's
+own rule (look a member up in an earlier turn before any write on their account) is
+the env's, not the library's: `LibraryDeskEnv.before_call` refuses a call that
+breaks it before its tool runs. A plain-text reply ends the episode. The reward is
+the `library_state` grader's: does the final database match the gold?
 
 Example:
     >>> import asyncio
@@ -23,13 +24,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gymforge.env import Tool, ToolEnv
+from gymforge.errors import ToolRefused
 from gymforge.graders import Grader
 from gymforge.tasks import TaskFamily
 from gymforge.types import Message, ToolCall, ToolOutcome
 
 from library_desk.grader import library_state
 from library_desk.tasks import LibraryTasks, TaskData, goals_met, task_data
-from library_desk.world import MAX_LOANS, DeskRules, Library
+from library_desk.world import MAX_LOANS, Library, normalize_card
 
 __all__ = ["DESK_POLICY", "LibraryDeskEnv"]
 
@@ -52,6 +54,12 @@ DESK_POLICY = "\n".join(
 
 class LibraryDeskEnv(ToolEnv):
     """Serve a library member's requests (borrow, return, renew) over SQLite.
+
+    The desk's rule: a write on a member's account (``checkout`` and ``pay_fine``
+    name the card, ``return_book`` and ``renew`` a loan the member holds) is refused
+    (`ToolRefused`, outcome kind ``refused``) unless that member was looked up with
+    a successful ``lookup_member`` in an *earlier* turn: the agent must read who it
+    is dealing with before it acts.
 
     Milestones (updated after every step, from the step's tool outcomes):
     ``looked_up`` (bool: the member was looked up), ``writes`` (int: successful
@@ -78,7 +86,9 @@ class LibraryDeskEnv(ToolEnv):
             policy=DESK_POLICY,
         )
         self._library: Library | None = None
-        self._rules = DeskRules()
+        self._tools: list[Tool] = []
+        self._writers: frozenset[str] = frozenset()
+        self._looked_up: set[str] = set()  # cards, normalized
         self._data: TaskData | None = None
         self._progress = 0  # gold calls done, in order
         self._turns = 0
@@ -89,24 +99,50 @@ class LibraryDeskEnv(ToolEnv):
         if self._library is not None:
             self._library.close()
         self._data = task_data(self.task)
-        self._rules = DeskRules()
-        self._library = Library(self._data.world, guard=self._rules)
+        self._library = Library(self._data.world)
+        self._tools = self._library.tools()
+        self._writers = frozenset(t.name for t in self._tools if t.writes)
+        self._looked_up = set()
         self._progress = self._turns = 0
         self._writes = self._refused = self._tool_errors = 0
         self._update_milestones()
 
     def available_tools(self) -> Sequence[Tool]:
         """The library's tools (none before the first reset)."""
-        return self._library.tools() if self._library is not None else []
+        return self._tools
 
     async def opening_messages(self) -> Sequence[Message]:
         """The desk's policy as the system message, then the member's request."""
         return [Message.system(DESK_POLICY), Message.user(self.task.prompt)]
 
+    async def before_call(self, call: ToolCall, arguments: Mapping[str, Any]) -> None:
+        """The desk's rule: refuse a write on an account whose member is not looked up yet.
+
+        Runs before each valid call's tool, with the validated arguments (a card is
+        a str, a loan number an int). Lookups count from the turn after they
+        succeeded (`after_step` records them), so a lookup and a write in one turn
+        get the write refused.
+        """
+        if call.name not in self._writers:
+            return
+        card = self._account(arguments)
+        if card is not None and card not in self._looked_up:
+            raise ToolRefused(
+                f"{card} has not been looked up yet: call lookup_member(card={card!r}) "
+                "and read its answer before changing their account"
+            )
+
+    def _account(self, arguments: Mapping[str, Any]) -> str | None:
+        """The card whose account a write is on (None: no such loan, the tool says so)."""
+        if "card" in arguments:
+            return normalize_card(arguments["card"])
+        loan = self._library.loan(arguments["loan_id"]) if self._library is not None else None
+        return None if loan is None else str(loan["card"])
+
     async def after_step(
         self, action: Message, outcomes: Sequence[ToolOutcome]
     ) -> Sequence[Message]:
-        """Read what the step's calls did: the rule's memory, counters, gold progress."""
+        """Read what the step's calls did: who was looked up, counters, gold progress."""
         self._turns += 1
         gold = self._data.gold if self._data is not None else ()
         for outcome in outcomes:
@@ -114,7 +150,10 @@ class LibraryDeskEnv(ToolEnv):
             self._tool_errors += outcome.kind == "tool_raised"
             if not outcome.ok:
                 continue
-            self._rules.saw(outcome.tool, outcome.arguments)
+            if outcome.tool == "lookup_member" and isinstance(outcome.arguments, dict):
+                card = outcome.arguments.get("card")
+                if isinstance(card, str):
+                    self._looked_up.add(normalize_card(card))
             self._writes += bool(outcome.writes)
             if self._progress < len(gold):
                 step = gold[self._progress]
@@ -129,7 +168,7 @@ class LibraryDeskEnv(ToolEnv):
             done = goals_met(self._data.goals, self._data.world, self._library)
         goals = len(self._data.goals) if self._data is not None else 0
         self.milestones = {
-            "looked_up": bool(self._rules.looked_up),
+            "looked_up": bool(self._looked_up),
             "writes": self._writes,
             "refused": self._refused,
             "tool_errors": self._tool_errors,
@@ -151,4 +190,5 @@ class LibraryDeskEnv(ToolEnv):
         if self._library is not None:
             self._library.close()
             self._library = None
+            self._tools = []
         await super().close()

@@ -34,7 +34,6 @@ from library_desk.world import (
     LATE_FEE_CENTS,
     LOAN_DAYS,
     Book,
-    DeskRules,
     Library,
     Loan,
     Member,
@@ -161,9 +160,8 @@ def goals_met(goals: tuple[Goal, ...], world: WorldData, library: Library) -> in
 
 
 def _play(world: WorldData, gold: tuple[GoldCall, ...]) -> tuple[Library, list[str]]:
-    """Run a gold script on a fresh library under the desk's rule, one call per turn."""
-    rules = DeskRules()
-    library = Library(world, guard=rules)
+    """Run a gold script on a fresh library, in order; the first call the library refuses."""
+    library = Library(world)
     tools = {t.name: t for t in library.tools()}
     for step, call in enumerate(gold):
         chosen = tools.get(call.tool)
@@ -173,7 +171,6 @@ def _play(world: WorldData, gold: tuple[GoldCall, ...]) -> tuple[Library, list[s
             chosen(**chosen.validate(call.arguments))
         except ToolError as exc:
             return library, [f"gold step {step} {call.tool}({call.arguments}): {exc}"]
-        rules.saw(call.tool, call.arguments)
     return library, []
 
 
@@ -187,9 +184,11 @@ class GoldReplay(NamedTuple):
 
 
 def replay_gold(data: TaskData) -> GoldReplay:
-    """Replay a gold script on a fresh world, one call per turn, under the desk's rule.
+    """Replay a gold script on a fresh world: every call must succeed, every goal be met.
 
-    It must run without a single refused or failed call and meet every goal.
+    The world is the bare `Library`, as the grader's replay uses it: the desk's own
+    rule is the env's, and a gold script obeys it by construction (`draft_task`
+    looks the member up first, and every write is on that member's account).
     """
     library, problems = _play(data.world, data.gold)
     with library:

@@ -6,9 +6,9 @@ library's business: they check the library's own rules (no lending while fines a
 owed, three loans at most, one renewal, ...) and raise `ToolError` when a rule says
 no, always *before* changing anything, so a call that failed changed nothing.
 
-The front desk's rule (look a member up before touching their account) is not the
-library's: the env plugs it in as a ``guard``, called before every write. A grader
-replays the recorded writes on a bare `Library` (no guard) and gets the same state.
+The library knows nothing of the front desk's own rule (look a member up before
+touching their account): that rule is the env's (`LibraryDeskEnv.before_call`), so a
+grader replays the recorded writes on a `Library` like this one and gets the same state.
 
 Example:
     >>> data = WorldData(
@@ -26,12 +26,11 @@ Example:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from types import TracebackType
 from typing import Annotated
 
 from gymforge.env import Tool, tool
-from gymforge.errors import ToolError, ToolRefused
+from gymforge.errors import ToolError
 from gymforge.types import JsonValue
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,8 +40,6 @@ __all__ = [
     "MAX_LOANS",
     "MAX_RENEWALS",
     "Book",
-    "DeskRules",
-    "Guard",
     "Library",
     "Loan",
     "Member",
@@ -59,9 +56,6 @@ MAX_RENEWALS = 1
 """Times a loan may be renewed."""
 LATE_FEE_CENTS = 25
 """Fine per day a book comes back late."""
-
-Guard = Callable[[str], None]
-"""Called with a member's card before any write on their account; raises to refuse it."""
 
 
 class _Frozen(BaseModel):
@@ -155,13 +149,10 @@ class Library:
 
     Args:
         data: The world to build.
-        guard: The env's rules, called with the member's card before every write
-            (None: no rules but the library's, as when a grader replays calls).
     """
 
-    def __init__(self, data: WorldData, *, guard: Guard | None = None) -> None:
+    def __init__(self, data: WorldData) -> None:
         self.today = data.today
-        self._guard = guard
         # One episode uses it one call at a time, but the Gymnasium adapter may run
         # the episode's coroutines on a helper thread.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -280,10 +271,6 @@ class Library:
         b, c, d, n, r = row
         return {"book_id": b, "card": c, "due_day": d, "renewals": n, "returned_day": r}
 
-    def _check_desk_rules(self, card: str) -> None:
-        if self._guard is not None:
-            self._guard(card)
-
     # -- the tools ----------------------------------------------------------------------
 
     @tool
@@ -353,7 +340,6 @@ class Library:
         """
         card, _, fine = self._member(card)
         title, copies = self._book(book_id)
-        self._check_desk_rules(card)
         if fine > 0:
             raise ToolError(f"{card} owes {money(fine)} in fines: they must be paid before a loan")
         held = self._db.execute(
@@ -381,7 +367,6 @@ class Library:
             loan_id: The loan's number (from member_loans).
         """
         _, card, due, _ = self._active_loan(loan_id)
-        self._check_desk_rules(card)
         days_late = max(0, self.today - due)
         with self._db:
             self._db.execute(
@@ -404,7 +389,6 @@ class Library:
             loan_id: The loan's number (from member_loans).
         """
         _, card, due, renewals = self._active_loan(loan_id)
-        self._check_desk_rules(card)
         if due < self.today:
             raise ToolError(f"loan {loan_id} is overdue (due on day {due}): return it instead")
         if renewals >= MAX_RENEWALS:
@@ -425,7 +409,6 @@ class Library:
             amount_cents: The amount paid, in cents (at most what they owe).
         """
         card, _, fine = self._member(card)
-        self._check_desk_rules(card)
         if amount_cents <= 0:
             raise ToolError("the amount must be a positive number of cents")
         if amount_cents > fine:
@@ -436,41 +419,3 @@ class Library:
                 (amount_cents, card),
             )
         return f"paid {money(amount_cents)}; {card} now owes {money(fine - amount_cents)}"
-
-
-class DeskRules:
-    """The front desk's rule, kept apart from the library's business.
-
-    A member must be looked up (a successful ``lookup_member``) in an *earlier*
-    turn before any write on their account: the agent has to read who it is
-    dealing with before it acts. Used as a `Library` guard, it raises `ToolRefused`
-    (outcome kind ``refused``); `saw` is fed each successful call after its turn.
-
-    Example:
-        >>> rules = DeskRules()
-        >>> rules("C-1001")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        gymforge.errors.ToolRefused: C-1001 has not been looked up yet: call lookup_member(...
-        >>> rules.saw("lookup_member", {"card": "c-1001"})
-        >>> rules("C-1001")
-    """
-
-    def __init__(self) -> None:
-        self.looked_up: set[str] = set()
-        """Cards of the members looked up so far."""
-
-    def __call__(self, card: str) -> None:
-        """Refuse a write on `card`'s account unless they were looked up earlier."""
-        if card not in self.looked_up:
-            raise ToolRefused(
-                f"{card} has not been looked up yet: call lookup_member(card={card!r}) "
-                "and read its answer before changing their account"
-            )
-
-    def saw(self, tool_name: str, arguments: JsonValue) -> None:
-        """Record a call that succeeded (call it once its turn is over)."""
-        if tool_name == "lookup_member" and isinstance(arguments, dict):
-            card = arguments.get("card")
-            if isinstance(card, str):
-                self.looked_up.add(normalize_card(card))

@@ -149,6 +149,44 @@ def test_a_write_before_the_lookup_is_refused_and_changes_nothing() -> None:
     asyncio.run(main())
 
 
+def _loan_task() -> gymforge.Task:
+    family = LibraryTasks(difficulty=1)
+    tasks = (family.generate(i, seed=0) for i in range(200))
+    return next(t for t in tasks if {"return", "renew"} & set(t.tags))
+
+
+def test_a_write_on_a_loan_is_refused_until_its_holder_is_looked_up() -> None:
+    async def main() -> None:
+        task = _loan_task()
+        data = task_data(task)
+        card = data.gold[0].arguments["card"]
+        (write,) = (c for c in data.gold if c.tool in {"return_book", "renew"})
+        other = next(x for x in data.world.loans if x.card != card)
+        env = LibraryDeskEnv()
+        await env.reset(seed=0, options={"task": task})
+        early = await env.step(_call(write.tool, "c1", **write.arguments))
+        assert [o.kind for o in early.tool_outcomes] == ["refused"]
+        assert card in early.tool_outcomes[0].reply
+        await env.step(_call("lookup_member", "c2", card=card.lower()))
+        # The rule is about the loan's holder: someone else's loan is still refused,
+        # a loan number that does not exist is the library's to refuse.
+        mixed = await env.step(
+            Message.assistant(
+                tool_calls=[
+                    ToolCall.make("renew", {"loan_id": other.id}, id="c3"),
+                    ToolCall.make("return_book", {"loan_id": 999}, id="c4"),
+                    ToolCall.make(write.tool, write.arguments, id="c5"),
+                ]
+            )
+        )
+        assert [o.kind for o in mixed.tool_outcomes] == ["refused", "tool_raised", "ok"]
+        assert other.card in mixed.tool_outcomes[0].reply
+        assert mixed.info.milestones["requests_done"] == 1
+        await env.close()
+
+    asyncio.run(main())
+
+
 def test_the_library_says_no_with_a_tool_error() -> None:
     async def main() -> None:
         task = _fine_task()
@@ -216,6 +254,9 @@ def test_the_grader_rebuilds_from_its_recorded_config_and_pickles() -> None:
 def test_oracle_scores_1(tmp_path: Path) -> None:
     trajectories = _run(tmp_path, "oracle", num_tasks=30)
     assert [t.reward for t in trajectories] == [1.0] * 30
+    # The gold scripts obey the desk's rule (their validation replays them on the bare
+    # world): no call of the reference is refused.
+    assert {o.kind for t in trajectories for o in t.tool_outcomes()} == {"ok"}
     assert all(t.milestones["all_done"] is True for t in trajectories)
 
 
