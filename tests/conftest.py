@@ -1,18 +1,17 @@
 """Which tests are ``slow`` and which are ``e2e``, in one reviewable table.
 
 ``make test`` (plain ``pytest``) runs everything; the markers only select. The quick
-loop while working is ``pytest -m "not slow"`` (see README.md, "Developing").
+loop while working is ``pytest -m "not slow"`` (see README.md, "Development").
 
-- ``slow``: real model, subprocesses, sandboxed processes that must hit a limit,
-  server processes, Ray, or a long search: seconds per test, not milliseconds.
+- ``slow``: starts processes or waits: the real model, subprocesses, the sandbox,
+  servers, Ray, or a long game-tree search.
 - ``e2e``: talks to a real model, a real server process or a database server.
 
 A rule is a node-id prefix (a directory, a file, or ``file::test`` with every
 parametrisation) and the markers it adds, with the reason. `MARKS` is checked by
 ``tests/unit/test_markers.py``: every prefix must name an existing directory, file
-or test function, so a renamed test cannot silently drop out of the table. Test
-durations behind the table (``pytest --durations=60``) are in the commit that added
-each entry; review it when a quick loop gets slow.
+or test function, so a renamed test cannot silently drop out of the table. When the
+quick loop gets slow, find the tests to add with ``pytest -m "not slow" --durations=60``.
 """
 
 from __future__ import annotations
