@@ -12,17 +12,28 @@ that failed, so that callers (and the rollout engine) can decide who is to blame
     │   ├── PolicyUnavailable    connection refused or dropped, 5xx (infrastructure)
     │   └── PolicyOutputError    the model's own output is unusable (the policy's doing)
     ├── EnvError                 the environment's own code failed
+    │   ├── EnvCheckError        an env breaks the Env contract (gymforge.env; check_env)
+    │   └── RemoteError          a call to an env server failed (gymforge.server; RemoteEnv)
+    │       ├── RemoteTimeout    no answer in time, never re-sent (gymforge.server)
+    │       └── RemoteUnavailable  refused or dropped connection (gymforge.server)
     ├── GraderError              a grader failed to run (not "the answer is wrong")
-    └── SandboxError             the isolation layer could not run a program
+    ├── SandboxError             the isolation layer could not run a program
+    └── ServerError              an error the env server answers a client with (gymforge.server)
 
     ToolError                    a tool call the model got wrong, answered to the model
     ├── ToolRefused              the env's own rules refused to run the call
     └── ToolFault                an injected fault (a retry may work)
 
-Each class's ``boundary`` is one of `gymforge.types.BOUNDARIES`; the engine records a
-failure at the failing error's own boundary (a `SandboxError` raised while grading is
-``sandbox``). Only a `PolicyOutputError` raised by the episode's policy is blamed on the
-policy (`gymforge.types.ErrorRecord.policy_caused`); everything else is infrastructure.
+The classes are defined here except those whose module is named. One error stays
+outside the tree on purpose: ``gymforge.sandbox.CodecError`` (a `ValueError`), because
+its module also runs inside the sandbox, where only the standard library exists.
+
+Each class's ``boundary`` is one of `gymforge.types.BOUNDARIES`, except `ServerError`'s
+``"server"``: the server answers it over HTTP and it never ends an episode (the client
+raises a `RemoteError`, an `EnvError`). The engine records a failure at the failing error's own
+boundary (a `SandboxError` raised while grading is ``sandbox``). Only a
+`PolicyOutputError` raised by the episode's policy is blamed on the policy
+(`gymforge.types.ErrorRecord.policy_caused`); everything else is infrastructure.
 
 `ToolError` and its subclasses are outside the tree on purpose: a tool raises them to
 report a bad call *to the model*; the env answers with a tool message carrying the

@@ -106,7 +106,8 @@ async def _env_family(config: RunConfig, env_factory: EnvFactory) -> TaskFamily:
 
 async def _load_tasks(config: RunConfig, env_factory: EnvFactory) -> list[Task]:
     if config.tasks_file is not None:
-        tasks = load_tasks(config.tasks_file)
+        # The env's family checks every task, so a file lacking what the env reads fails here.
+        tasks = load_tasks(config.tasks_file, validate=await _env_family(config, env_factory))
         if config.num_tasks is not None:
             if config.num_tasks > len(tasks):
                 raise ConfigError(

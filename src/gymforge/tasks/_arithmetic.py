@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from gymforge._util import derive_seed
+from gymforge.tasks._fields import task_field
 from gymforge.types import Task, _trusted
 
 __all__ = ["ArithmeticFamily"]
@@ -240,6 +241,30 @@ class ArithmeticFamily:
                 "reference": None,
                 "metadata": {"expression": expr},
             }
+        )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what the arithmetic envs read.
+
+        ``answer`` is the value the `numeric` grader compares with; the optional
+        ``metadata.expression`` (a string) is what the calculator's oracle calculates.
+
+        Raises:
+            ValueError: Naming the field that is missing or wrong.
+        """
+        task_field(
+            task,
+            "answer",
+            kind=(int, float),
+            why="arithmetic tasks are graded against their integer value",
+        )
+        task_field(
+            task,
+            "metadata",
+            "expression",
+            kind=str,
+            optional=True,
+            why="the expression the calculator's reference solution calculates",
         )
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from gymforge._util import atomic_write_text
 from gymforge.errors import ConfigError, NotFoundError
+from gymforge.tasks._base import TaskFamily, TaskValidator
 from gymforge.types import Task
 
 __all__ = ["load_tasks", "save_tasks"]
@@ -43,14 +44,22 @@ def save_tasks(path: str | os.PathLike[str], tasks: Iterable[Task]) -> int:
     return count
 
 
-def load_tasks(path: str | os.PathLike[str]) -> list[Task]:
+def load_tasks(path: str | os.PathLike[str], *, validate: TaskFamily | None = None) -> list[Task]:
     r"""Read a JSONL task file (blank lines are skipped).
+
+    Args:
+        path: The file.
+        validate: The family whose env will run the tasks: when it has the
+            ``validate_task`` hook (`TaskValidator`), every task must pass it, so a
+            task that lacks what the env needs fails here, not in the middle of a run.
+            None (or a family without the hook): any valid `Task` is accepted.
 
     Raises:
         NotFoundError: The file does not exist.
-        ConfigError: A line is not JSON, not an object, not a valid `Task`, or
-            repeats an id; the message names the file, the line and the field,
-            e.g. ``tasks.jsonl line 3: field 'id': field required``.
+        ConfigError: A line is not JSON, not an object, not a valid `Task`, repeats
+            an id, or fails `validate`; the message names the file, the line and the
+            field, e.g. ``tasks.jsonl line 3: field 'id': field required`` or
+            ``tasks.jsonl line 7: task 'x': metadata.world_seed: missing (...)``.
 
     Example:
         >>> import tempfile, pathlib
@@ -60,7 +69,14 @@ def load_tasks(path: str | os.PathLike[str]) -> list[Task]:
         Traceback (most recent call last):
         ...
         gymforge.errors.ConfigError: ...tasks.jsonl line 2: field 'id': field required
+        >>> from gymforge.tasks import ArithmeticFamily
+        >>> _ = path.write_text('{"id": "a", "prompt": "1+1?", "answer": "two"}\n')
+        >>> load_tasks(path, validate=ArithmeticFamily())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gymforge.errors.ConfigError: ...tasks.jsonl line 1: task 'a': answer: expected a number, ...
     """
+    check = validate.validate_task if isinstance(validate, TaskValidator) else None
     source = Path(path)
     try:
         raw = source.read_bytes()
@@ -103,6 +119,11 @@ def load_tasks(path: str | os.PathLike[str]) -> list[Task]:
                 f"{where}: duplicate task id {task.id!r} (first on line {first_seen[task.id]})"
             )
         first_seen[task.id] = number
+        if check is not None:
+            try:
+                check(task)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: task {task.id!r}: {exc}") from None
         tasks.append(task)
     return tasks
 

@@ -15,6 +15,7 @@ from gymforge.envs.classic._reference import ReferencePolicy, default_reference
 from gymforge.envs.classic._render import Renderer, known_env, render_generic
 from gymforge.errors import ConfigError, EnvError, ToolError
 from gymforge.graders import env_reward
+from gymforge.tasks import task_field
 from gymforge.types import JsonValue, Message, Task, ToolCall
 
 __all__ = ["GymFamily", "GymToolEnv"]
@@ -42,6 +43,24 @@ class GymFamily:
             prompt=self._prompt,
             family=self.name,
             metadata={"env_seed": env_seed},
+        )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task's ``metadata.env_seed``, the Gymnasium reset seed.
+
+        Optional: without it each episode's reset seed is derived from the episode's
+        own seed. When given it must be an integer (anything else would be ignored).
+
+        Raises:
+            ValueError: ``metadata.env_seed`` is not an integer.
+        """
+        task_field(
+            task,
+            "metadata",
+            "env_seed",
+            kind=int,
+            optional=True,
+            why="the seed passed to the Gymnasium env's reset",
         )
 
 

@@ -25,6 +25,7 @@ from gymforge.envs.games._tictactoe import TicTacToe, perfect_move
 from gymforge.errors import ConfigError, ToolError, ToolRefused
 from gymforge.graders import env_reward
 from gymforge.policy import Policy
+from gymforge.tasks import task_field
 from gymforge.types import JsonValue, Message, Task, ToolCall, ToolOutcome
 
 __all__ = ["ConnectFourEnv", "GameFamily", "TicTacToeEnv"]
@@ -183,6 +184,51 @@ class GameFamily:
             difficulty=level,
             metadata=metadata,
         )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what the game env reads.
+
+        All optional: ``difficulty`` (the opponent's level, 1-5; none: 3),
+        ``metadata.agent_player`` (1 plays X and moves first, 2 plays O; none: 1) and
+        ``metadata.opening`` (0-based moves played before the agent's first, each
+        legal, not ending the game).
+
+        Raises:
+            ValueError: Naming the field that is wrong.
+        """
+        levels = range(1, 6)
+        task_field(
+            task,
+            "difficulty",
+            kind=int,
+            optional=True,
+            choices=levels,
+            why="the opponent's level",
+        )
+        task_field(
+            task,
+            "metadata",
+            "agent_player",
+            kind=int,
+            optional=True,
+            choices=(1, 2),
+            why="1: the agent plays X and moves first; 2: O",
+        )
+        why = "the moves played before the agent's first, 0-based"
+        opening = task_field(task, "metadata", "opening", kind=list, optional=True, why=why)
+        state: GameState = (
+            ConnectFour.initial() if self.name == "connectfour" else TicTacToe.initial()
+        )
+        for i, move in enumerate(opening or ()):
+            task_field(task, "metadata", "opening", i, kind=int, why=why)
+            if move not in state.legal_moves() or state.is_over():
+                raise ValueError(
+                    f"metadata.opening[{i}]: {move} is not a legal {self.name} move after "
+                    f"{opening[:i]} ({why})"
+                )
+            state = state.play(move)
+        if opening and state.is_over():
+            raise ValueError(f"metadata.opening: {opening} ends the game; shorten it ({why})")
 
 
 def _rules(name: str) -> _Rules:

@@ -22,6 +22,7 @@ from gymforge.envs.games._keydoor import (
 )
 from gymforge.errors import ToolError, ToolRefused
 from gymforge.graders import env_reward
+from gymforge.tasks import task_field
 from gymforge.types import JsonValue, Message, Task, ToolCall, ToolOutcome
 
 __all__ = ["KeyDoorEnv", "KeyDoorFamily"]
@@ -74,6 +75,33 @@ class KeyDoorFamily:
             difficulty=level,
             metadata={"layout_seed": layout_seed, "decoy": self.decoy},
         )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what `KeyDoorEnv` reads.
+
+        Needed: ``metadata.layout_seed`` (an integer >= 0), which with the level
+        (``difficulty``, 1-5; none: 3) rebuilds the layout. Optional:
+        ``metadata.decoy`` (true adds the decoy key) and ``answer`` (the optimal
+        number of actions, reported in the episode's info).
+
+        Raises:
+            ValueError: Naming the field that is missing or wrong.
+        """
+        task_field(
+            task,
+            "difficulty",
+            kind=int,
+            optional=True,
+            choices=sorted(LEVELS),
+            why="the level of the layout (see docs/envs/keydoor.md)",
+        )
+        seed = task_field(
+            task, "metadata", "layout_seed", kind=int, why="the seed the layout is built from"
+        )
+        if seed < 0:
+            raise ValueError(f"metadata.layout_seed: must be >= 0, got {seed}")
+        task_field(task, "metadata", "decoy", kind=bool, optional=True, why="add the decoy key")
+        task_field(task, "answer", kind=int, optional=True, why="the optimal number of actions")
 
 
 class KeyDoorEnv(ToolEnv):

@@ -20,10 +20,12 @@ from typing import Any, cast
 from gymforge._util import derive_seed
 from gymforge.env import ToolEnv, replay_calls, tool
 from gymforge.envs.retail._grading import world_config_from
+from gymforge.envs.retail._tasks import validate_gold_script, validate_world_fields
 from gymforge.envs.retail._toolkit import money
 from gymforge.envs.retail._world import Product, Variant, World, WorldConfig, generate_world
 from gymforge.errors import ToolError
 from gymforge.graders import BuiltinGrader, register_grader
+from gymforge.tasks import task_field
 from gymforge.types import JsonValue, Message, Score, Task, ToolCall, ToolOutcome, Trajectory
 
 __all__ = [
@@ -142,6 +144,37 @@ class ShoppingTaskFamily:
                 "target_item_id": target.item_id,
                 "gold": gold,
             },
+        )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what `ShoppingEnv` and its grader read.
+
+        Needed: ``metadata.world_seed`` (an optional ``metadata.world_config``), the
+        gold script ``metadata.gold`` (``{"call", "args"}`` steps) and the answer:
+        ``answer.product``, ``answer.options`` (one or more ``[attribute, value]``)
+        and ``answer.price_limit_cents``.
+
+        Raises:
+            ValueError: Naming the first field that is missing or wrong.
+        """
+        who = "Shopping tasks"
+        validate_world_fields(task, who, world_file=False)
+        validate_gold_script(task, who, say=False)
+        task_field(task, "answer", "product", kind=str, why="the product type the grader checks")
+        why = "the [attribute, value] options asked for, one or more; the grader scores the share"
+        options = task_field(task, "answer", "options", kind=list, why=why)
+        if not options:
+            raise ValueError(f"answer.options: empty ({why})")
+        for i, option in enumerate(options):
+            task_field(task, "answer", "options", i, kind=list, why=why)
+            if len(option) != 2:
+                raise ValueError(
+                    f"answer.options[{i}]: expected 2 items, got {len(option)} ({why})"
+                )
+            for j in (0, 1):
+                task_field(task, "answer", "options", i, j, kind=str, why=why)
+        task_field(
+            task, "answer", "price_limit_cents", kind=int, why="the price limit the grader checks"
         )
 
 

@@ -25,11 +25,13 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from gymforge._util import derive_seed
 from gymforge.envs.retail._db import canonical_state, diff_states, initial_state, load_world
-from gymforge.envs.retail._intents import ACTION_KINDS, Draft, IntentBuilder
+from gymforge.envs.retail._grading import world_config_from
+from gymforge.envs.retail._intents import ACTION_KINDS, INTENT_KINDS, Draft, IntentBuilder
 from gymforge.envs.retail._tools import Shop
 from gymforge.envs.retail._world import (
     Customer,
@@ -39,9 +41,16 @@ from gymforge.envs.retail._world import (
     load_world_file,
 )
 from gymforge.errors import ToolError
+from gymforge.tasks import task_field
 from gymforge.types import Task
 
-__all__ = ["AUTH_QUESTION", "RetailTaskFamily", "validate_gold"]
+__all__ = [
+    "AUTH_QUESTION",
+    "RetailTaskFamily",
+    "validate_gold",
+    "validate_gold_script",
+    "validate_world_fields",
+]
 
 AUTH_QUESTION = (
     "Before I can help, I need to verify your identity. Could you tell me your email address? "
@@ -102,6 +111,79 @@ def validate_gold(
     return diff_states(before, after)
 
 
+def validate_world_fields(task: Task, who: str, *, world_file: bool = True) -> None:
+    """Check the fields that rebuild a task's world: ``world_file``, else ``world_seed``.
+
+    Shared by the Retail and Shopping families' ``validate_task`` hooks; `who` starts
+    the reason ("Retail tasks", "Shopping tasks"). Without `world_file`, only a
+    seeded world counts (Shopping has no saved worlds).
+
+    Raises:
+        ValueError: Naming the field that is missing or wrong.
+    """
+    path = task_field(
+        task,
+        "metadata",
+        "world_file",
+        kind=str,
+        optional=True,
+        why=f"{who} built on a saved world name its JSON file",
+    )
+    if path and world_file:
+        if not Path(path).is_file():
+            raise ValueError(
+                f"metadata.world_file: no such file {path!r} ({who} are replayed on that world "
+                "when they run and when they are graded, so it must stay readable)"
+            )
+        return
+    task_field(
+        task,
+        "metadata",
+        "world_seed",
+        kind=int,
+        why=f"{who} need the seed of the world they are built on"
+        + (", or metadata.world_file" if world_file else ""),
+    )
+    config = task_field(
+        task,
+        "metadata",
+        "world_config",
+        kind=dict,
+        optional=True,
+        why="the domain randomisation of the generated world (null: the default)",
+    )
+    if config is not None:
+        try:
+            world_config_from(config)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"metadata.world_config: not a WorldConfig ({exc}); save it with "
+                "dataclasses.asdict(WorldConfig(...)), or leave it out for the default"
+            ) from None
+
+
+def validate_gold_script(task: Task, who: str, *, say: bool) -> None:
+    """Check ``metadata.gold``, the gold script the oracle plays: a list of steps.
+
+    With `say`, a step may be text alone (``{"say": ...}``); else every step is a call.
+
+    Raises:
+        ValueError: Naming the first step that is wrong.
+    """
+    why = f"{who} carry the gold script the oracle plays and the env follows"
+    gold = task_field(task, "metadata", "gold", kind=list, why=why)
+    step_why = 'a gold step is {"say": text} or {"call": tool, "args": {...}}'
+    for i, step in enumerate(gold):
+        task_field(task, "metadata", "gold", i, kind=dict, why=step_why)
+        if say and "call" not in step:
+            task_field(task, "metadata", "gold", i, "say", kind=str, why=step_why)
+            continue
+        task_field(task, "metadata", "gold", i, "call", kind=str, why=step_why)
+        task_field(task, "metadata", "gold", i, "args", kind=dict, why=step_why)
+        if say:
+            task_field(task, "metadata", "gold", i, "say", kind=str, optional=True, why=step_why)
+
+
 class RetailTaskFamily:
     """Seeded generator of Retail customer-service tasks.
 
@@ -158,6 +240,94 @@ class RetailTaskFamily:
             except ValueError as exc:
                 rejected.append(f"attempt {attempt}: {exc}")
         raise ValueError(f"no valid retail task for index {index}, seed {seed}: {rejected[-3:]}")
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what `RetailEnv`, its customer and its grader read.
+
+        Needed: the world (``metadata.world_seed`` or ``metadata.world_file``; an
+        optional ``metadata.world_config``), the customer (``metadata.user_id``,
+        ``metadata.persona`` with ``identity`` and ``style``), the intents
+        (``metadata.intents``: ``kind``, ``request``, ``reveal``, ``done_when`` and
+        what it checks), the gold script (``metadata.gold``), an optional
+        ``metadata.outage`` and the answer (``answer.db_diff``, ``answer.outputs``).
+
+        Raises:
+            ValueError: Naming the first field that is missing or wrong.
+        """
+        who = "Retail tasks"
+        validate_world_fields(task, who)
+        task_field(
+            task,
+            "metadata",
+            "user_id",
+            kind=str,
+            why="the customer the agent must authenticate (the policy rules check it)",
+        )
+        for key in ("identity", "style"):
+            task_field(
+                task, "metadata", "persona", key, kind=str, why="how the simulated customer talks"
+            )
+        intents = task_field(
+            task,
+            "metadata",
+            "intents",
+            kind=list,
+            why="the simulated customer's requests, in order",
+        )
+        if not intents:
+            raise ValueError("metadata.intents: empty (a Retail task needs at least one intent)")
+        done_kinds = ("db", "outputs", "refusal", "handoff")
+        for i in range(len(intents)):
+            at = ("metadata", "intents", i)
+            task_field(task, *at, kind=dict, why="an intent is an object (see Draft.to_json)")
+            task_field(task, *at, "kind", kind=str, choices=INTENT_KINDS, why="the intent's kind")
+            task_field(task, *at, "request", kind=str, why="what the customer asks for")
+            task_field(task, *at, "reveal", kind=dict, why="what the customer says when asked")
+            how = task_field(
+                task,
+                *at,
+                "done_when",
+                kind=str,
+                choices=done_kinds,
+                why="how the customer sees the intent served",
+            )
+            task_field(
+                task,
+                *at,
+                "expect",
+                kind=list,
+                optional=how != "db",
+                why="the facts [table, key, field, value] that serve a 'db' intent",
+            )
+            task_field(
+                task,
+                *at,
+                "outputs",
+                kind=list,
+                optional=how != "outputs",
+                why="what the agent must say to serve an 'outputs' intent",
+            )
+            for key in ("check", "forbidden"):
+                task_field(task, *at, key, kind=list, optional=True, why="a list when given")
+        validate_gold_script(task, who, say=True)
+        task_field(
+            task,
+            "metadata",
+            "outage",
+            kind=str,
+            optional=True,
+            why="the write tool that stays down (null: none)",
+        )
+        task_field(
+            task,
+            "answer",
+            "db_diff",
+            kind=list,
+            why="the gold change of the database the grader compares with",
+        )
+        task_field(
+            task, "answer", "outputs", kind=list, why="what the grader checks the agent said"
+        )
 
     def _kinds(self, rng: random.Random, level: int) -> list[str]:
         plain = [*ACTION_KINDS, "info"]

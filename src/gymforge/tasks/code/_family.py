@@ -8,6 +8,7 @@ from typing import Any
 
 from gymforge._util import seeded_random
 from gymforge.sandbox import decode_value, encode_value
+from gymforge.tasks._fields import task_field
 from gymforge.tasks.code._templates import CATEGORIES, TEMPLATES, Template
 from gymforge.types import JsonValue, Task
 
@@ -143,6 +144,54 @@ class CodeFunctionFamily:
                 "examples": list(visible),
             },
         )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what the code envs, their grader and oracle read.
+
+        Needed by both envs (``PythonFunction-v0`` and ``PythonAgent-v0``): the
+        hidden tests, ``answer.function`` and ``answer.tests`` (one or more
+        ``{"args": [...], "expected": ...}`` in the sandbox's typed JSON, see
+        `gymforge.sandbox.encode_value`). Needed by the agent env: the
+        ``metadata.function``, ``metadata.signature`` and ``metadata.description`` it
+        shows, and the ``metadata.solution`` its oracle writes; ``metadata.examples``
+        (the visible tests, same form) is optional.
+
+        Raises:
+            ValueError: Naming the first field that is missing or wrong.
+        """
+        task_field(task, "answer", "function", kind=str, why="the function the tests call")
+        why = 'the hidden tests, [{"args": [...], "expected": ...}, ...]'
+        tests = task_field(task, "answer", "tests", kind=list, why=why)
+        if not tests:
+            raise ValueError(f"answer.tests: empty ({why})")
+        _check_tests(task, ("answer", "tests"), why)
+        shown = "what the agent env shows the model"
+        for key in ("function", "signature", "description"):
+            task_field(task, "metadata", key, kind=str, why=shown)
+        task_field(
+            task, "metadata", "solution", kind=str, why="the code the agent env's oracle writes"
+        )
+        why = 'the visible tests run_tests runs, [{"args": [...], "expected": ...}, ...]'
+        if task_field(task, "metadata", "examples", kind=list, optional=True, why=why):
+            _check_tests(task, ("metadata", "examples"), why)
+
+
+def _check_tests(task: Task, at: tuple[str, str], why: str) -> None:
+    """Each test of the list at `at` is ``{"args": list, "expected": value}`` that decodes."""
+    for i, test in enumerate(task_field(task, *at, kind=list, why=why)):
+        task_field(task, *at, i, kind=dict, why=why)
+        task_field(task, *at, i, "args", kind=list, why=why)
+        where = f"{at[0]}.{at[1]}[{i}]"
+        if "expected" not in test:
+            raise ValueError(f"{where}.expected: missing ({why})")
+        for key in ("args", "expected"):
+            try:
+                decode_value(test[key])
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{where}.{key}: not the sandbox's typed JSON ({exc}); write values with "
+                    "gymforge.sandbox.encode_value"
+                ) from None
 
 
 def _call(function: str, test: dict[str, JsonValue]) -> str:

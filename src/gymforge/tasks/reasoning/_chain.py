@@ -16,6 +16,7 @@ import random
 import re
 from fractions import Fraction
 
+from gymforge.tasks._fields import task_field
 from gymforge.tasks.reasoning._algebra import _ExactNumberScorer
 from gymforge.tasks.reasoning._common import format_number, parse_rational
 from gymforge.types import JsonValue, Task
@@ -107,6 +108,22 @@ class MultiStepFamily(_ExactNumberScorer):
         worked = ", ".join(f"{n} = {v}" for n, v in known)
         answer = format_number(Fraction(known[-1][1]))
         return prompt, answer, {"steps": steps, "reference": f"{worked}. \\boxed{{{answer}}}"}
+
+    def validate_task(self, task: Task) -> None:
+        """Also ``metadata.steps``: ``{"name", "value"}`` per step (the milestones).
+
+        Raises:
+            ValueError: Naming the field that is missing or wrong.
+        """
+        super().validate_task(task)
+        why = 'the steps whose stated values are the milestones, [{"name", "value"}, ...]'
+        steps = task_field(task, "metadata", "steps", kind=list, why=why)
+        if not steps:
+            raise ValueError(f"metadata.steps: empty ({why})")
+        for i in range(len(steps)):
+            task_field(task, "metadata", "steps", i, "name", kind=str, why=why)
+            task_field(task, "metadata", "steps", i, "value", kind=(int, float), why=why)
+            task_field(task, "metadata", "steps", i, "expression", kind=str, optional=True, why=why)
 
     def milestones(self, task: Task, text: str) -> dict[str, bool]:
         """``{"step_a": True, ...}``: which intermediate values `text` states correctly."""

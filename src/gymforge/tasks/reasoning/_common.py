@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from gymforge._util import derive_seed
 from gymforge.tasks._arithmetic import LEVELS
+from gymforge.tasks._fields import task_field
 from gymforge.types import JsonValue, Score, Task
 
 __all__ = [
@@ -160,6 +161,23 @@ class ReasoningFamily(abc.ABC):
             difficulty=level,
             reference=reference if isinstance(reference, str) else None,
             metadata=metadata,
+        )
+
+    def validate_task(self, task: Task) -> None:
+        """Check a hand-made task has what the family's env and grader read.
+
+        Every family needs ``answer`` (a string or a number): the gold answer, and
+        the oracle's when the task has no ``reference``. Families that grade from
+        metadata check it too (see each family).
+
+        Raises:
+            ValueError: Naming the field that is missing or wrong.
+        """
+        task_field(
+            task,
+            "answer",
+            kind=(str, int, float),
+            why=f"{self.name} tasks are graded against it (the oracle's without a reference)",
         )
 
     @abc.abstractmethod

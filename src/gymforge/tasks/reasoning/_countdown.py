@@ -24,6 +24,7 @@ import random
 from collections import Counter
 from fractions import Fraction
 
+from gymforge.tasks._fields import task_field
 from gymforge.tasks.reasoning._common import ReasoningFamily
 from gymforge.types import JsonValue, Score, Task
 
@@ -144,6 +145,18 @@ class CountdownFamily(ReasoningFamily):
             "reference": f"\\boxed{{{expr}}}",
         }
         return prompt, expr, metadata
+
+    def validate_task(self, task: Task) -> None:
+        """Also ``metadata.numbers`` (integers) and ``metadata.target`` (an integer).
+
+        Raises:
+            ValueError: Naming the field that is missing or wrong.
+        """
+        super().validate_task(task)
+        why = "the numbers the expression may use (the grader checks them)"
+        for i in range(len(task_field(task, "metadata", "numbers", kind=list, why=why))):
+            task_field(task, "metadata", "numbers", i, kind=int, why=why)
+        task_field(task, "metadata", "target", kind=int, why="the value the expression must reach")
 
     def score_answer(self, task: Task, answer: str) -> Score:
         """1.0 for any allowed expression whose exact value is the target."""

@@ -20,6 +20,7 @@ import random
 import re
 from collections.abc import Callable
 
+from gymforge.tasks._fields import task_field
 from gymforge.tasks.reasoning._common import ReasoningFamily
 from gymforge.types import JsonValue, Score, Task
 
@@ -221,6 +222,20 @@ class Sudoku4Family(ReasoningFamily):
             "reference": f"\\boxed{{{answer}}}",
         }
         return prompt, answer, metadata
+
+    def validate_task(self, task: Task) -> None:
+        """Also ``metadata.puzzle``: 16 integers row by row, 1-4 for a given, 0 for empty.
+
+        Raises:
+            ValueError: Naming the field that is missing or wrong.
+        """
+        super().validate_task(task)
+        why = "the givens the grader keeps: 16 integers row by row, 1-4 or 0 for empty"
+        puzzle = task_field(task, "metadata", "puzzle", kind=list, why=why)
+        if len(puzzle) != 16:
+            raise ValueError(f"metadata.puzzle: expected 16 cells, got {len(puzzle)} ({why})")
+        for i in range(16):
+            task_field(task, "metadata", "puzzle", i, kind=int, choices=range(5), why=why)
 
     def score_answer(self, task: Task, answer: str) -> Score:
         """1.0 for a complete valid grid that keeps every given."""
