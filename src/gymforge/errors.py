@@ -9,7 +9,7 @@ that failed, so that callers (and the rollout engine) can decide who is to blame
     │   └── ResumeError          a trajectories file cannot be resumed safely
     ├── PolicyError              the model or its server failed
     │   ├── PolicyTimeout        no answer in time                  (infrastructure)
-    │   ├── PolicyUnavailable    connection refused or dropped, 5xx (infrastructure)
+    │   ├── PolicyUnavailable    unreachable, 5xx, refused request  (infrastructure)
     │   └── PolicyOutputError    the model's own output is unusable (the policy's doing)
     ├── EnvError                 the environment's own code failed
     │   ├── EnvCheckError        an env breaks the Env contract (gymforge.env; check_env)
@@ -111,7 +111,12 @@ class PolicyTimeout(PolicyError):
 
 
 class PolicyUnavailable(PolicyError):
-    """The model server could not be reached, dropped the connection or kept answering 5xx."""
+    """The model server could not serve the request: infrastructure, never the policy's doing.
+
+    Unreachable, a dropped connection, 5xx or 429 after retries, a refused request (401,
+    404: the same for every episode, so the run's dead-server guard stops it), or an
+    opening prompt that never fit the context window (the set-up, not the model's output).
+    """
 
     cause = "unavailable"
 
